@@ -1,0 +1,132 @@
+"""One exception hierarchy for everything a user can cause.
+
+Every error carries structured fields, formats a one-line message that names the
+file, the line and what to do, and pickles cleanly so that it can cross process
+boundaries in batch runs (see pysubs2 issue #97 for why ``__reduce__`` matters).
+Programming errors are not wrapped: they stay ordinary exceptions and crash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class PipelineError(Exception):
+    """Base class: a problem the user can fix.
+
+    Attributes:
+        message: what went wrong.
+        path: the file concerned, if any.
+        line: 1-based line number in that file, if known.
+        hint: what to do about it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+        super().__init__(self.format())
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "hint": self.hint}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self._kwargs()))
+
+    def format(self) -> str:
+        """One line: ``path:line: message (hint)``."""
+        where = ""
+        if self.path is not None:
+            where = self.path if self.line is None else f"{self.path}:{self.line}"
+            where += ": "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+
+def _rebuild(cls: type[PipelineError], message: str, kwargs: dict[str, Any]) -> PipelineError:
+    return cls(message, **kwargs)
+
+
+class ConfigError(PipelineError):
+    """A config file or ``--set`` override is invalid."""
+
+
+class MediaDecodeError(PipelineError):
+    """Audio or video could not be read, or holds no usable audio."""
+
+
+class TranscriptParseError(PipelineError):
+    """A transcript or subtitle file could not be read."""
+
+
+class ModelNotFoundError(PipelineError):
+    """A Whisper model is not installed where it was looked for."""
+
+
+class SubtitleFormatError(PipelineError):
+    """A subtitle file given to ``lint`` or ``retime`` is malformed."""
+
+
+class AlignmentError(PipelineError):
+    """Too little of the transcript could be matched to the audio."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        episode: str | None = None,
+        coverage: float | None = None,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.episode = episode
+        self.coverage = coverage
+        super().__init__(message, path=path, line=line, hint=hint)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "episode": self.episode, "coverage": self.coverage}
+
+
+class StageError(PipelineError):
+    """A stage of the runner failed; wraps the cause and names stage and episode."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        stage: str | None = None,
+        episode: str | None = None,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.stage = stage
+        self.episode = episode
+        super().__init__(message, path=path, line=line, hint=hint)
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "stage": self.stage, "episode": self.episode}
+
+
+__all__ = [
+    "AlignmentError",
+    "ConfigError",
+    "MediaDecodeError",
+    "ModelNotFoundError",
+    "PipelineError",
+    "StageError",
+    "SubtitleFormatError",
+    "TranscriptParseError",
+]

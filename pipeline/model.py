@@ -28,6 +28,8 @@ class Turn:
         role: speech, or one of the roles of text that is not spoken.
         first_line: 1-based line number of the first input line of the turn.
         last_line: 1-based line number of the last input line of the turn.
+        prior_start_ms: for subtitle input, the old in-time (a prior, not a truth).
+        prior_end_ms: for subtitle input, the old out-time.
     """
 
     speaker: str | None
@@ -36,6 +38,8 @@ class Turn:
     role: Role = "speech"
     first_line: int = 0
     last_line: int = 0
+    prior_start_ms: int | None = None
+    prior_end_ms: int | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

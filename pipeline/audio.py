@@ -8,8 +8,9 @@ We decode with PyAV directly rather than through ``faster_whisper.audio.decode_a
 * ``decode_audio`` silently skips undecodable frames and cannot tell "no audio stream",
   "not a media file", "empty" and "truncated" apart. Users need those told apart, each as a
   one-line :class:`~pipeline.errors.MediaDecodeError` naming the file.
-* We resample straight to float32 (``flt``) instead of through ``s16``, so quiet material
-  keeps its low bits, and we demux packet by packet so one corrupt packet costs one packet.
+* We resample straight to float32 instead of through ``s16``, so quiet material keeps its
+  low bits; stereo is averaged (FFmpeg's mono matrix adds 3 dB); and we demux packet by
+  packet, so one corrupt packet costs one packet, not the rest of the file.
 
 The VAD is faster-whisper's bundled Silero model (an ONNX file shipped in the wheel), imported
 lazily in :func:`speech_regions` so that decoding stays light.
@@ -116,6 +117,12 @@ def _declared_ms(path: Path, stream: Any, container: Any) -> int | None:
     return None
 
 
+def _mono(planes: np.ndarray) -> np.ndarray:
+    """Average the planes (channels x samples) of a planar float frame into one channel."""
+    mono: np.ndarray = planes[0] if planes.shape[0] == 1 else planes.mean(axis=0, dtype=np.float32)
+    return mono
+
+
 def _decode(path: Path) -> np.ndarray:
     """Decode the first audio stream of ``path`` to 16 kHz mono float32.
 
@@ -136,7 +143,11 @@ def _decode(path: Path) -> np.ndarray:
         if not container.streams.audio:
             raise _fail(path, "has no audio stream", "Give the audio file, or a video with sound")
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Mono and stereo: resample as is and average the channels ourselves (FFmpeg's
+        # stereo->mono matrix adds 3 dB and can push samples past full scale). Surround:
+        # FFmpeg's downmix, which keeps the dialogue-carrying centre channel forward.
+        layout = "mono" if stream.codec_context.channels > 2 else None
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         packets = bad = 0
         stopped: av.error.FFmpegError | None = None
@@ -150,8 +161,8 @@ def _decode(path: Path) -> np.ndarray:
                     continue
                 for frame in frames:
                     frame.pts = None  # let the resampler re-time frames after skipped packets
-                    chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
-            chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
+                    chunks.extend(_mono(f.to_ndarray()) for f in resampler.resample(frame))
+            chunks.extend(_mono(f.to_ndarray()) for f in resampler.resample(None))
         except av.error.FFmpegError as exc:  # demuxing hit the end of a cut-off file
             stopped = exc
         declared = _declared_ms(path, stream, container)

@@ -1,0 +1,44 @@
+# subweave: the two quickstart commands are `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+
+.PHONY: demo test setup sysdeps lint typecheck bench clean
+
+$(BIN)/subweave: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/subweave
+
+# Optional system tools: espeak-ng (synthetic speech for tests/bench) and ffmpeg (test fixtures).
+# Installed only when missing and when we can (root with apt-get); tests skip cleanly without them.
+sysdeps:
+	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && apt-get install -y -qq espeak-ng ffmpeg >/dev/null) \
+	      || echo "note: could not install espeak-ng/ffmpeg; the tests that need them will skip"; \
+	  else echo "note: espeak-ng/ffmpeg missing; the tests that need them will skip"; fi; \
+	fi
+
+demo: setup
+	$(BIN)/subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample
+
+test: setup sysdeps
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check pipeline tests bench media
+	$(BIN)/ruff format --check pipeline tests bench media
+
+typecheck: setup
+	$(BIN)/mypy --strict pipeline
+
+bench: setup sysdeps
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf outputs/*/ .pytest_cache .mypy_cache .ruff_cache

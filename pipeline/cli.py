@@ -1,0 +1,270 @@
+"""The ``subweave`` command line: parse options, call the library, map errors to exit codes.
+
+No domain logic lives here. Exit status: 0 success, 1 a user-facing error (the
+message names the file, the line and what to do), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from pipeline.errors import PipelineError
+
+app = typer.Typer(
+    name="subweave",
+    help=(
+        "Force-align transcripts and translations to episode audio and write subtitles.\n\n"
+        "Examples:\n\n"
+        "  subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample\n\n"
+        "  subweave run configs/default.yaml --set asr.model=tiny.en\n\n"
+        "  subweave parse transcript.txt --json\n\n"
+        "  subweave lint outputs/sample/sample.zh.srt --lang zh"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every decision.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    for noisy in ("faster_whisper", "httpx", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(err: PipelineError) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {err.format()}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[pos]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=max(total, 1), pos="")
+            pos = f"{done // 60000}:{done // 1000 % 60:02d} / {total // 60000}:{total // 1000 % 60:02d}"
+            bar.update(tasks[label], completed=done, total=max(total, 1), pos=pos)
+
+        yield update
+
+
+def _run(cfg: Any, *, from_stage: str | None, only: str | None, force: bool, quiet: bool) -> None:
+    from pipeline.runner import StageOutcome, run_episode
+
+    def said(outcome: StageOutcome) -> None:
+        if quiet:
+            return
+        if outcome.status == "skipped":
+            err_console.print(f"  [dim]· {outcome.name}: unchanged, skipping[/]")
+        else:
+            err_console.print(
+                f"  [green]✓[/] {outcome.name} ({outcome.seconds:.1f} s; {outcome.reason})"
+            )
+
+    show = sys.stderr.isatty() and not quiet
+    with _progress(show) as progress:
+        result = run_episode(
+            cfg, from_stage=from_stage, only=only, force=force, progress=progress, on_stage=said
+        )
+    if not quiet:
+        err_console.print(f"[bold]{result.episode}[/]: {len(result.ran)} stages ran, "
+                          f"{len(result.skipped)} skipped; output in {result.dir}")
+    for name in result.files:
+        out_console.print(str(result.dir / name), highlight=False)
+
+
+FromOpt = Annotated[
+    Optional[str], typer.Option("--from", help="Re-run this stage and all later ones.")  # noqa: UP045
+]
+OnlyOpt = Annotated[
+    Optional[str], typer.Option("--only", help="Run just this stage.")  # noqa: UP045
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Re-run every stage.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the files written.")]
+
+
+@app.command()
+def align(
+    audio: Annotated[Path, typer.Argument(help="Episode audio or video (wav, mp3, m4a, mp4, ...).")],
+    transcript: Annotated[Path, typer.Argument(help="Transcript (plain, speaker-labelled, bilingual).")],
+    translation: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option("--translation", "-t", help="A translation with one turn per transcript turn."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
+    ] = None,
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
+    ] = None,
+    model: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
+    ] = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Align TRANSCRIPT to AUDIO and write subtitles (SRT, VTT; ASS for bilingual tracks).
+
+    Writes <stem>.en.srt/.vtt, <stem>.words.json and a QC report; for a bilingual
+    transcript (or --translation) also <stem>.zh.* and <stem>.en-zh.*. Running it
+    again skips every stage whose inputs did not change.
+    """
+    from pipeline.config import load_config
+
+    sets = [
+        f"inputs.audio={json.dumps(str(audio.resolve()))}",
+        f"inputs.transcript={json.dumps(str(transcript.resolve()))}",
+    ]
+    if translation:
+        paths = [str(p.resolve()) for p in translation]
+        sets.append(f"inputs.translations={json.dumps(paths)}")
+    if out is not None:
+        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
+    elif config is None:
+        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
+    if model is not None:
+        sets.append(f"asr.model={json.dumps(model)}")
+    try:
+        cfg = load_config(config, sets)
+        _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
+    except PipelineError as err:
+        raise _fail(err) from None
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="Run config YAML (see configs/).")],
+    set_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--set", "-s", help="Override a config key: --set asr.model=tiny.en"),
+    ] = None,
+    from_stage: FromOpt = None,
+    only: OnlyOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run the stages a config lists; unchanged stages are skipped.
+
+    Stages: ingest, vad, transcribe, parse, align, segment, write, report.
+    Artifacts and fingerprints go to <output.dir>/<episode>/ (run.lock.json).
+    """
+    from pipeline.config import load_config
+
+    try:
+        cfg = load_config(config, list(set_ or []))
+        _run(cfg, from_stage=from_stage, only=only, force=force, quiet=quiet)
+    except PipelineError as err:
+        raise _fail(err) from None
+
+
+@app.command()
+def parse(
+    transcript: Annotated[Path, typer.Argument(help="Transcript or subtitle file.")],
+    format_: Annotated[str, typer.Option("--format", "-f", help="Reader to use, or auto.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed document as JSON.")] = False,
+) -> None:
+    """Show how a transcript is read: turns, speakers, languages, roles, pairs."""
+    from pipeline.readers import document_to_json, read_transcript
+
+    try:
+        doc = read_transcript(transcript, format_)
+    except PipelineError as err:
+        raise _fail(err) from None
+    data = document_to_json(doc)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{transcript.name}: {data['format']}, {data['encoding']}")
+    for col in ("#", "lines", "speaker", "lang", "role", "text"):
+        table.add_column(col)
+    for t in data["turns"]:
+        text = t["text"] if len(t["text"]) <= 70 else t["text"][:69] + "…"
+        table.add_row(
+            str(t["index"]), f"{t['first_line']}-{t['last_line']}", t["speaker"] or "",
+            t["lang"], t["role"], text,
+        )
+    out_console.print(table)
+    out_console.print(f"{len(data['turns'])} turns, {len(data['pairs'])} pairs")
+
+
+@app.command()
+def lint(
+    subtitle_file: Annotated[Path, typer.Argument(help="SRT, VTT or ASS file.")],
+    lang: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--lang", "-l", help="Language rules (en, zh, ru, ...) [default: guessed]."),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", "-p", help="netflix or bbc.")] = "netflix",
+    fps: Annotated[float, typer.Option("--fps", help="Frame rate for gap rules.")] = 24.0,
+) -> None:
+    """Check a subtitle file against broadcast style rules; exit 1 on a hard violation."""
+    from pipeline.lint import lint_file
+
+    try:
+        result = lint_file(subtitle_file, lang, profile, fps)
+    except PipelineError as err:
+        raise _fail(err) from None
+    for line in result.format_lines():
+        out_console.print(line, highlight=False)
+    out_console.print(result.summary(), highlight=False)
+    if result.hard_count:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def models() -> None:
+    """List the Whisper models available offline, and where they are."""
+    from rich.table import Table
+
+    from pipeline.asr import list_models
+
+    table = Table(title="Whisper models (offline)")
+    for col in ("name", "installed", "path", "package"):
+        table.add_column(col)
+    for info in list_models():
+        table.add_row(
+            info.name,
+            "yes" if info.installed else "no",
+            str(info.path) if info.path else "",
+            info.package,
+        )
+    out_console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,307 @@
+"""The registered stages: what each reads, what it decides, which artifact it writes.
+
+Stages are referred to by name (never by import path). Each declares the
+config it depends on, the code modules that implement it (their source hash is
+the stage's code version), the external files it reads and the upstream
+stages whose artifacts it reads. The runner fingerprints exactly those.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline import artifacts as art
+from pipeline.errors import ConfigError
+from pipeline.model import Cue, Document, TimedWord, Track
+
+if TYPE_CHECKING:
+    from pipeline.audio import Audio
+    from pipeline.config import PipelineConfig
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]  # (label, done, total)
+
+
+@dataclass
+class Context:
+    """What a stage sees: the config, the episode folder, upstream artifacts, progress."""
+
+    config: PipelineConfig
+    progress: ProgressFn | None = None
+    _audio: Audio | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dir(self) -> Path:
+        return self.config.episode_dir
+
+    @property
+    def stem(self) -> str:
+        audio = self.config.inputs.audio
+        return audio.stem if audio is not None else self.config.episode
+
+    def artifact(self, stage: str) -> Any:
+        """The JSON artifact of an upstream stage (read once)."""
+        if stage not in self._cache:
+            self._cache[stage] = art.read_json(self.dir / STAGES[stage].artifact)
+        return self._cache[stage]
+
+    def audio(self) -> Audio:
+        """Decoded audio, decoded at most once per run (16 kHz float32 mono)."""
+        if self._audio is None:
+            from pipeline.audio import load_audio
+
+            self._audio = load_audio(_require(self.config.inputs.audio, "inputs.audio"))
+        return self._audio
+
+
+def _require(path: Path | None, key: str) -> Path:
+    if path is None:
+        raise ConfigError(f"'{key}' is not set", hint=f"give it in the config or with --set {key}=FILE")
+    return path
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One named step of the pipeline."""
+
+    name: str
+    artifact: str
+    run: Callable[[Context], Any]
+    deps: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    files: Callable[[PipelineConfig], tuple[Path, ...]] = lambda cfg: ()
+    extra: Callable[[PipelineConfig], dict[str, Any]] = lambda cfg: {}
+
+    def params(self, cfg: PipelineConfig) -> dict[str, Any]:
+        """The configuration this stage's result depends on."""
+        out: dict[str, Any] = {s: cfg.section_dict(s) for s in self.sections}
+        out.update(self.extra(cfg))
+        return out
+
+
+# --- stage bodies ------------------------------------------------------------
+
+
+def _ingest(ctx: Context) -> dict[str, Any]:
+    audio = ctx.audio()
+    return {
+        "path": str(audio.path),
+        "sha256": audio.sha256,
+        "duration_ms": audio.duration_ms,
+        "sample_rate": audio.sample_rate,
+    }
+
+
+def _vad(ctx: Context) -> dict[str, Any]:
+    from pipeline.audio import speech_regions
+
+    regions = speech_regions(ctx.audio(), ctx.config.section("vad"))
+    return {"regions": [list(r) for r in regions]}
+
+
+def _transcribe(ctx: Context) -> dict[str, Any]:
+    from pipeline.asr import transcribe
+
+    def progress(done: int, total: int) -> None:
+        if ctx.progress is not None:
+            ctx.progress("transcribe", done, total)
+
+    rec = transcribe(ctx.audio(), ctx.config.section("asr"), progress)
+    return art.recognition_to_json(rec)
+
+
+def _parse(ctx: Context) -> dict[str, Any]:
+    from pipeline.readers import read_transcript
+
+    inputs = ctx.config.inputs
+    doc = read_transcript(_require(inputs.transcript, "inputs.transcript"), inputs.format)
+    translations = [art.document_to_artifact(read_transcript(p)) for p in inputs.translations]
+    return {"document": art.document_to_artifact(doc), "translations": translations}
+
+
+def source_language(ctx: Context) -> str:
+    """Language of the speech: the ASR option when set, else what ASR detected."""
+    lang = ctx.config.section("asr").language
+    return str(lang or ctx.artifact("transcribe")["language"])
+
+
+def _align(ctx: Context) -> dict[str, Any]:
+    from pipeline.align import align_words, document_words
+    from pipeline.errors import AlignmentError
+
+    doc = art.document_from_artifact(ctx.artifact("parse")["document"])
+    rec = art.recognition_from_json(ctx.artifact("transcribe"))
+    lang = source_language(ctx)
+    words = document_words(doc, lang)
+    if not words:
+        found = ", ".join(doc.languages()) or "none"
+        raise AlignmentError(
+            f"the transcript has no {lang} speech to align (languages found: {found})",
+            path=ctx.config.inputs.transcript,
+            hint="for a translation without the source text use `subweave retime AUDIO FILE`",
+        )
+    regions: list[tuple[int, int]] = []
+    if "vad" in ctx.config.stages:
+        regions = [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
+    try:
+        result = align_words(words, rec.words, ctx.config.section("align"), regions, rec.duration_ms)
+    except AlignmentError as err:
+        raise AlignmentError(
+            err.message,
+            episode=ctx.config.episode,
+            coverage=err.coverage,
+            path=ctx.config.inputs.transcript,
+            hint=err.hint,
+        ) from err
+    return {
+        "language": lang,
+        "coverage": result.coverage,
+        "aligned": result.aligned,
+        "interpolated": result.interpolated,
+        "unspoken": result.unspoken,
+        "words": art.words_to_json(result.words),
+    }
+
+
+def _translations(doc: Document, extra: list[Document], src: str) -> dict[str, dict[int, str]]:
+    """Translation text per target language, keyed by the source turn it translates."""
+    out: dict[str, dict[int, str]] = {}
+    for s, t in doc.pairs:
+        turn = doc.turns[t]
+        if doc.turns[s].lang == src and turn.role == "speech":
+            out.setdefault(turn.lang, {})[s] = turn.text
+    source_turns = doc.speech_indices(src)
+    for tdoc in extra:
+        for lang in tdoc.languages():
+            if lang == src:
+                continue
+            target = tdoc.speech_indices(lang)
+            if len(target) != len(source_turns):
+                raise ConfigError(
+                    f"the {lang} translation has {len(target)} speech turns and the transcript "
+                    f"{len(source_turns)}: they are paired turn by turn",
+                    hint="give a translation with one turn per transcript turn, "
+                    "or time it alone with `subweave retime`",
+                )
+            out.setdefault(lang, {}).update(
+                {s: tdoc.turns[t].text for s, t in zip(source_turns, target, strict=True)}
+            )
+    return out
+
+
+def _segment(ctx: Context) -> dict[str, Any]:
+    from pipeline.segment import build_cues, monolingual, spread_translation
+
+    opts = ctx.config.section("segment")
+    aligned = ctx.artifact("align")
+    src = str(aligned["language"])
+    words: tuple[TimedWord, ...] = art.words_from_json(aligned["words"])
+    parsed = ctx.artifact("parse")
+    doc = art.document_from_artifact(parsed["document"])
+    extra = [art.document_from_artifact(d) for d in parsed["translations"]]
+    cues: tuple[Cue, ...] = build_cues(words, src, opts)
+    tracks = [Track((src,), cues)]
+    for tgt, texts in sorted(_translations(doc, extra, src).items()):
+        both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))
+        tracks.append(monolingual(both, tgt))
+        tracks.append(both)
+    return {"tracks": [art.track_to_json(t) for t in tracks]}
+
+
+def _write(ctx: Context) -> dict[str, Any]:
+    from pipeline.writers import render, render_words_json
+
+    out = ctx.config.output
+    files: dict[str, str] = {}
+
+    def put(name: str, text: str) -> None:
+        path = ctx.dir / name
+        art.atomic_write_text(path, text)
+        files[name] = art.sha256_bytes(text.encode("utf-8"))
+
+    for data in ctx.artifact("segment")["tracks"]:
+        track = art.track_from_json(data)
+        formats = out.bilingual_formats if len(track.langs) > 1 else out.formats
+        for fmt in formats:
+            put(f"{ctx.stem}.{track.code}.{fmt}", render(track, fmt))
+    if out.words_json:
+        aligned = ctx.artifact("align")
+        words = art.words_from_json(aligned["words"])
+        put(f"{ctx.stem}.words.json", render_words_json(words, str(aligned["language"])))
+    return {"files": files}
+
+
+def _report(ctx: Context) -> dict[str, Any]:
+    from pipeline.report import build_report, render_html
+
+    report = build_report(ctx)
+    art.write_json(ctx.dir / f"{ctx.stem}.report.json", report)
+    art.atomic_write_text(ctx.dir / f"{ctx.stem}.report.html", render_html(report))
+    return {"summary": report["summary"]}
+
+
+def _inputs_audio(cfg: PipelineConfig) -> tuple[Path, ...]:
+    return (_require(cfg.inputs.audio, "inputs.audio"),)
+
+
+def _inputs_text(cfg: PipelineConfig) -> tuple[Path, ...]:
+    return (_require(cfg.inputs.transcript, "inputs.transcript"), *cfg.inputs.translations)
+
+
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in (
+        Stage("ingest", "01_ingest.json", _ingest, modules=("pipeline.audio",), files=_inputs_audio),
+        Stage("vad", "02_vad.json", _vad, ("ingest",), ("vad",), ("pipeline.audio",), _inputs_audio),
+        Stage(
+            "transcribe",
+            "03_transcribe.json",
+            _transcribe,
+            ("ingest",),
+            ("asr",),
+            ("pipeline.asr",),
+            _inputs_audio,
+        ),
+        Stage(
+            "parse",
+            "04_parse.json",
+            _parse,
+            modules=("pipeline.readers",),
+            files=_inputs_text,
+            extra=lambda cfg: {"format": cfg.inputs.format},
+        ),
+        Stage(
+            "align",
+            "05_align.json",
+            _align,
+            ("parse", "transcribe", "vad"),
+            ("align",),
+            ("pipeline.align", "pipeline.normalize"),
+        ),
+        Stage(
+            "segment",
+            "08_segment.json",
+            _segment,
+            ("align", "parse"),
+            ("segment",),
+            ("pipeline.segment",),
+        ),
+        Stage(
+            "write",
+            "09_write.json",
+            _write,
+            ("segment", "align"),
+            modules=("pipeline.writers",),
+            extra=lambda cfg: json.loads(cfg.output.model_dump_json(exclude={"dir"})),
+        ),
+        Stage("report", "10_report.json", _report, ("align", "segment", "write"), modules=("pipeline.report",)),
+    )
+}

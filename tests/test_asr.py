@@ -10,6 +10,7 @@ import subprocess
 import sys
 from importlib.machinery import ModuleSpec
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,13 +90,40 @@ def test_split_model_is_reassembled_once(
     assert marker["size"] == len(MODEL_BIN)
     assert marker["packages"] == list(source.packages)
     assert len(marker["sha256"]) == 64
-    assert [p.name for p in path.parent.iterdir()] == ["base"]  # no temp dirs left behind
+    left = [p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")]
+    assert left == ["base"]  # no temp dirs left behind
 
     def no_assembly(*args: object) -> None:
         raise AssertionError("a re-run must only check the marker")
 
     monkeypatch.setattr(asr, "_assemble", no_assembly)
     assert resolve_model("base") == path
+
+
+def test_concurrent_first_runs_assemble_once(
+    fake_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    make_split_packages(fake_site, base_source_with_size(monkeypatch, len(MODEL_BIN)), MODEL_BIN)
+    calls: list[str] = []
+    real = asr._assemble
+
+    def counting(*args: Any) -> None:
+        calls.append("x")
+        real(*args)
+
+    monkeypatch.setattr(asr, "_assemble", counting)
+    results: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(resolve_model("base"))) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len(set(results)) == 1 and len(results) == 4
 
 
 def test_damaged_cache_is_rebuilt(
@@ -116,7 +144,8 @@ def test_cut_short_part_is_refused(
     with pytest.raises(ModelNotFoundError, match="incomplete") as caught:
         resolve_model("base")
     assert "--force-reinstall" in str(caught.value)
-    assert list((tmp_path / "cache" / "models").iterdir()) == []  # nothing half-written left
+    left = [p for p in (tmp_path / "cache" / "models").iterdir() if not p.name.endswith(".lock")]
+    assert left == []  # nothing half-written left
 
 
 def test_size_mismatch_is_refused(fake_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,6 +198,12 @@ def test_local_directory_is_used_as_is(tmp_path: Path) -> None:
 def test_directory_without_model_bin(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=r"no model\.bin"):
         resolve_model(str(tmp_path))
+
+
+def test_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="directory not found") as caught:
+        resolve_model(str(tmp_path / "models" / "mine"))
+    assert str(tmp_path / "models" / "mine") in str(caught.value)
 
 
 def test_unknown_name() -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pipeline.errors import AlignmentError
 from pipeline.model import Document, TimedWord, Word
@@ -196,7 +197,7 @@ def _anchors(t: Sequence[str], r: Sequence[str], opts: AlignOptions) -> list[tup
             continue
         result.extend(found)
         bounds = [(t_lo - 1, r_lo - 1), *found, (t_hi, r_hi)]
-        for (a_t, a_r), (b_t, b_r) in zip(bounds, bounds[1:], strict=False):
+        for (a_t, a_r), (b_t, b_r) in pairwise(bounds):
             if b_t - a_t > 2 and b_r - a_r > 2:
                 stack.append((a_t + 1, b_t, a_r + 1, b_r))
     result.sort()
@@ -262,16 +263,14 @@ def match_tokens(t: Sequence[str], r: Sequence[str], opts: AlignOptions) -> list
     anchors = _anchors(t, r, opts)
     matches: list[tuple[int, int]] = []
     bounds = [(-1, -1), *anchors, (len(t), len(r))]
-    for (a_t, a_r), (b_t, b_r) in zip(bounds, bounds[1:], strict=False):
+    for (a_t, a_r), (b_t, b_r) in pairwise(bounds):
         matches.extend(_fill(t, r, (a_t + 1, b_t, a_r + 1, b_r), opts))
         if b_t < len(t):
             matches.append((b_t, b_r))
     return matches
 
 
-def _clip_to_speech(
-    lo: int, hi: int, speech: Sequence[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def _clip_to_speech(lo: int, hi: int, speech: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     if not speech:
         return [(lo, hi)] if hi > lo else []
     out = [(max(lo, s), min(hi, e)) for s, e in speech if e > lo and s < hi]
@@ -284,9 +283,7 @@ def _spread(
     """Place words with the given weights over spans of time, in order."""
     total_w = sum(weights) or 1
     total_t = sum(e - s for s, e in spans)
-    need = [
-        min(max(opts.min_word_ms, total_t * w // total_w), opts.max_word_ms) for w in weights
-    ]
+    need = [min(max(opts.min_word_ms, total_t * w // total_w), opts.max_word_ms) for w in weights]
     scale = min(1.0, total_t / max(1, sum(need)))
     out: list[tuple[int, int]] = []
     k, cursor = 0, spans[0][0]
@@ -367,7 +364,7 @@ def align_words(
         hi_r = r_first[j] if j < len(words) else len(rt.keys)
         run_tokens = sum(tokens_of[i:j])
         support = max(0, hi_r - lo_r)
-        spoken = run_tokens <= opts.short_run and 0 < i and j < len(words)
+        spoken = run_tokens <= opts.short_run and i > 0 and j < len(words)
         spoken = spoken or (run_tokens > 0 and support >= opts.min_support * run_tokens)
         if spoken and hi_t > lo_t:
             if support > 0:

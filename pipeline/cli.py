@@ -54,6 +54,10 @@ def _fail(err: PipelineError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _clock(ms: int) -> str:
+    return f"{ms // 3_600_000}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}"
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
     if not enabled:
@@ -71,7 +75,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
         def update(label: str, done: int, total: int) -> None:
             if label not in tasks:
                 tasks[label] = bar.add_task(label, total=max(total, 1), pos="")
-            pos = f"{done // 60000}:{done // 1000 % 60:02d} / {total // 60000}:{total // 1000 % 60:02d}"
+            pos = f"{_clock(done)} / {_clock(total)} audio"
             bar.update(tasks[label], completed=done, total=max(total, 1), pos=pos)
 
         yield update
@@ -96,40 +100,46 @@ def _run(cfg: Any, *, from_stage: str | None, only: str | None, force: bool, qui
             cfg, from_stage=from_stage, only=only, force=force, progress=progress, on_stage=said
         )
     if not quiet:
-        err_console.print(f"[bold]{result.episode}[/]: {len(result.ran)} stages ran, "
-                          f"{len(result.skipped)} skipped; output in {result.dir}")
+        err_console.print(
+            f"[bold]{result.episode}[/]: {len(result.ran)} stages ran, "
+            f"{len(result.skipped)} skipped; output in {result.dir}"
+        )
     for name in result.files:
         out_console.print(str(result.dir / name), highlight=False)
 
 
 FromOpt = Annotated[
-    Optional[str], typer.Option("--from", help="Re-run this stage and all later ones.")  # noqa: UP045
+    Optional[str], typer.Option("--from", help="Re-run this stage and all later ones.")
 ]
-OnlyOpt = Annotated[
-    Optional[str], typer.Option("--only", help="Run just this stage.")  # noqa: UP045
-]
+OnlyOpt = Annotated[Optional[str], typer.Option("--only", help="Run just this stage.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Re-run every stage.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the files written.")]
 
 
 @app.command()
 def align(
-    audio: Annotated[Path, typer.Argument(help="Episode audio or video (wav, mp3, m4a, mp4, ...).")],
-    transcript: Annotated[Path, typer.Argument(help="Transcript (plain, speaker-labelled, bilingual).")],
+    audio: Annotated[
+        Path, typer.Argument(help="Episode audio or video (wav, mp3, m4a, mp4, ...).")
+    ],
+    transcript: Annotated[
+        Path, typer.Argument(help="Transcript (plain, speaker-labelled, bilingual).")
+    ],
     translation: Annotated[
-        Optional[list[Path]],  # noqa: UP045
-        typer.Option("--translation", "-t", help="A translation with one turn per transcript turn."),
+        Optional[list[Path]],
+        typer.Option(
+            "--translation", "-t", help="A translation with one turn per transcript turn."
+        ),
     ] = None,
     out: Annotated[
-        Optional[Path],  # noqa: UP045
+        Optional[Path],
         typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
     ] = None,
     config: Annotated[
-        Optional[Path],  # noqa: UP045
+        Optional[Path],
         typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
     ] = None,
     model: Annotated[
-        Optional[str],  # noqa: UP045
+        Optional[str],
         typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
     ] = None,
     force: ForceOpt = False,
@@ -167,7 +177,7 @@ def align(
 def run(
     config: Annotated[Path, typer.Argument(help="Run config YAML (see configs/).")],
     set_: Annotated[
-        Optional[list[str]],  # noqa: UP045
+        Optional[list[str]],
         typer.Option("--set", "-s", help="Override a config key: --set asr.model=tiny.en"),
     ] = None,
     from_stage: FromOpt = None,
@@ -192,8 +202,12 @@ def run(
 @app.command()
 def parse(
     transcript: Annotated[Path, typer.Argument(help="Transcript or subtitle file.")],
-    format_: Annotated[str, typer.Option("--format", "-f", help="Reader to use, or auto.")] = "auto",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed document as JSON.")] = False,
+    format_: Annotated[
+        str, typer.Option("--format", "-f", help="Reader to use, or auto.")
+    ] = "auto",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the parsed document as JSON.")
+    ] = False,
 ) -> None:
     """Show how a transcript is read: turns, speakers, languages, roles, pairs."""
     from pipeline.readers import document_to_json, read_transcript
@@ -214,8 +228,12 @@ def parse(
     for t in data["turns"]:
         text = t["text"] if len(t["text"]) <= 70 else t["text"][:69] + "…"
         table.add_row(
-            str(t["index"]), f"{t['first_line']}-{t['last_line']}", t["speaker"] or "",
-            t["lang"], t["role"], text,
+            str(t["index"]),
+            f"{t['first_line']}-{t['last_line']}",
+            t["speaker"] or "",
+            t["lang"],
+            t["role"],
+            text,
         )
     out_console.print(table)
     out_console.print(f"{len(data['turns'])} turns, {len(data['pairs'])} pairs")
@@ -225,7 +243,7 @@ def parse(
 def lint(
     subtitle_file: Annotated[Path, typer.Argument(help="SRT, VTT or ASS file.")],
     lang: Annotated[
-        Optional[str],  # noqa: UP045
+        Optional[str],
         typer.Option("--lang", "-l", help="Language rules (en, zh, ru, ...) [default: guessed]."),
     ] = None,
     profile: Annotated[str, typer.Option("--profile", "-p", help="netflix or bbc.")] = "netflix",

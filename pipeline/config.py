@@ -193,7 +193,9 @@ def parse_override(item: str) -> tuple[tuple[str, ...], Any]:
     """
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
-        raise ConfigError(f"--set expects key=value, got {item!r}", hint="e.g. --set asr.model=tiny.en")
+        raise ConfigError(
+            f"--set expects key=value, got {item!r}", hint="e.g. --set asr.model=tiny.en"
+        )
     value = yaml.safe_load(raw) if raw.strip() else None
     return tuple(k.strip() for k in key.split(".")), value
 
@@ -243,11 +245,15 @@ def build_config(
             )
     order = [STAGE_ORDER.index(s) for s in raw.stages]
     if order != sorted(order):
-        raise where.error("stages are out of order", ("stages",), f"order: {', '.join(STAGE_ORDER)}")
+        raise where.error(
+            "stages are out of order", ("stages",), f"order: {', '.join(STAGE_ORDER)}"
+        )
     for fmt in (*raw.output.formats, *raw.output.bilingual_formats):
         if fmt not in SUBTITLE_FORMATS:
             raise where.error(
-                f"unknown subtitle format '{fmt}'", ("output",), f"formats: {', '.join(SUBTITLE_FORMATS)}"
+                f"unknown subtitle format '{fmt}'",
+                ("output",),
+                f"formats: {', '.join(SUBTITLE_FORMATS)}",
             )
     sections = {
         name: _build_section(name, cls, getattr(raw, name), where)

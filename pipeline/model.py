@@ -75,9 +75,7 @@ class Document:
 
     def speech_indices(self, lang: str) -> tuple[int, ...]:
         """Indices of speech turns in ``lang``."""
-        return tuple(
-            i for i, t in enumerate(self.turns) if t.role == "speech" and t.lang == lang
-        )
+        return tuple(i for i, t in enumerate(self.turns) if t.role == "speech" and t.lang == lang)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,7 @@ def _number_words(token: str) -> list[str] | None:
     whole = int(match.group(1).replace(",", ""))
     frac = match.group(2)
     if frac is not None:
-        spoken = _words(str(num2words(whole))) + ["point"]
+        spoken = [*_words(str(num2words(whole))), "point"]
         spoken += [_words(str(num2words(int(d))))[0] for d in frac]
         return spoken
     if len(match.group(1)) == 4 and 1100 <= whole <= 2099 and whole % 1000 >= 10:
@@ -97,7 +97,7 @@ def _part_keys(part: str) -> list[str]:
         # Han and kana: one matching token per character, so "字幕" meets "字 幕".
         return [ch for ch in part if _CJK.match(ch) or ch.isalnum()]
     suffix: list[str] = []
-    core = part.strip(".,;:!?\"()[]{}<>«»“”„…")
+    core = part.strip('.,;:!?"()[]{}<>«»“”„…')
     if not core:
         return []
     if core[0] in CURRENCY:

@@ -114,10 +114,10 @@ def render_html(report: dict[str, Any]) -> str:
         for t in report["not_speech_turns"]
     )
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>subweave report: {esc(str(s['episode']))}</title>
+<html><head><meta charset="utf-8"><title>subweave report: {esc(str(s["episode"]))}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:2em}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}</style></head>
-<body><h1>subweave QC: {esc(str(s['episode']))}</h1>
+<body><h1>subweave QC: {esc(str(s["episode"]))}</h1>
 <h2>Summary</h2><table>{rows}</table>
 <h2>Tracks</h2><table><tr><th>track</th><th>cues</th><th>hard lint</th><th>all lint</th></tr>
 {tracks}</table>

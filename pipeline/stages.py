@@ -63,7 +63,9 @@ class Context:
 
 def _require(path: Path | None, key: str) -> Path:
     if path is None:
-        raise ConfigError(f"'{key}' is not set", hint=f"give it in the config or with --set {key}=FILE")
+        raise ConfigError(
+            f"'{key}' is not set", hint=f"give it in the config or with --set {key}=FILE"
+        )
     return path
 
 
@@ -152,7 +154,9 @@ def _align(ctx: Context) -> dict[str, Any]:
     if "vad" in ctx.config.stages:
         regions = [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
     try:
-        result = align_words(words, rec.words, ctx.config.section("align"), regions, rec.duration_ms)
+        result = align_words(
+            words, rec.words, ctx.config.section("align"), regions, rec.duration_ms
+        )
     except AlignmentError as err:
         raise AlignmentError(
             err.message,
@@ -259,8 +263,12 @@ def _inputs_text(cfg: PipelineConfig) -> tuple[Path, ...]:
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in (
-        Stage("ingest", "01_ingest.json", _ingest, modules=("pipeline.audio",), files=_inputs_audio),
-        Stage("vad", "02_vad.json", _vad, ("ingest",), ("vad",), ("pipeline.audio",), _inputs_audio),
+        Stage(
+            "ingest", "01_ingest.json", _ingest, modules=("pipeline.audio",), files=_inputs_audio
+        ),
+        Stage(
+            "vad", "02_vad.json", _vad, ("ingest",), ("vad",), ("pipeline.audio",), _inputs_audio
+        ),
         Stage(
             "transcribe",
             "03_transcribe.json",
@@ -302,6 +310,12 @@ STAGES: dict[str, Stage] = {
             modules=("pipeline.writers",),
             extra=lambda cfg: json.loads(cfg.output.model_dump_json(exclude={"dir"})),
         ),
-        Stage("report", "10_report.json", _report, ("align", "segment", "write"), modules=("pipeline.report",)),
+        Stage(
+            "report",
+            "10_report.json",
+            _report,
+            ("align", "segment", "write"),
+            modules=("pipeline.report",),
+        ),
     )
 }

@@ -25,7 +25,9 @@ _STAMP = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[,.](\d{1,3}))?\s*$")
 
 def seconds_to_ms(seconds: float) -> int:
     """Float seconds (Whisper's unit) to integer milliseconds, rounded half up."""
-    return int(seconds * MS_PER_SECOND + 0.5) if seconds >= 0 else -int(-seconds * MS_PER_SECOND + 0.5)
+    return (
+        int(seconds * MS_PER_SECOND + 0.5) if seconds >= 0 else -int(-seconds * MS_PER_SECOND + 0.5)
+    )
 
 
 def ms_to_seconds(ms: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -29,9 +30,7 @@ def test_clean_input_every_word_on_its_own_time() -> None:
     rec = _speak(TEXT)
     result = align_words(_src(TEXT), rec)
     assert result.aligned == len(TEXT)
-    assert [(w.start_ms, w.end_ms) for w in result.words] == [
-        (r.start_ms, r.end_ms) for r in rec
-    ]
+    assert [(w.start_ms, w.end_ms) for w in result.words] == [(r.start_ms, r.end_ms) for r in rec]
 
 
 def test_planted_substitution_deletion_insertion() -> None:
@@ -135,5 +134,5 @@ def test_long_input_cost_is_near_linear() -> None:
     matches = match_tokens(t, r, AlignOptions())
     elapsed = time.process_time() - begin
     assert len(matches) >= 19_700
-    assert all(a < b for a, b in zip(matches, matches[1:]))
+    assert all(a < b for a, b in pairwise(matches))
     assert elapsed >= 0  # cost is reported by bench/, never asserted here

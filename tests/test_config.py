@@ -74,7 +74,7 @@ def test_set_overrides_and_relative_paths(tmp_path: Path) -> None:
 
 
 def test_set_unknown_key_fails_by_name() -> None:
-    with pytest.raises(ConfigError, match="asr.modle"):
+    with pytest.raises(ConfigError, match=r"asr\.modle"):
         load_config(None, ["inputs.audio=a.wav", "asr.modle=tiny.en"])
     with pytest.raises(ConfigError, match="key=value"):
         load_config(None, ["asr.model"])

@@ -1,0 +1,39 @@
+"""Shared test fixtures: a noise-burst 'episode' and a fake ASR that 'hears' the transcript."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.model import Recognition, Word
+
+SAMPLE_RATE = 16_000
+WORD_MS = 320  # each fake word: 250 ms of noise, 70 ms of silence
+
+
+def write_episode(path: Path, words: list[str], lead_ms: int = 500) -> list[Word]:
+    """Write a WAV with one noise burst per word; return the words with their true times."""
+    rng = np.random.default_rng(1)
+    total_ms = lead_ms + len(words) * WORD_MS + 500
+    samples = np.zeros(total_ms * SAMPLE_RATE // 1000, dtype=np.float32)
+    timed: list[Word] = []
+    for k, word in enumerate(words):
+        start = lead_ms + k * WORD_MS
+        end = start + 250
+        a, b = start * SAMPLE_RATE // 1000, end * SAMPLE_RATE // 1000
+        samples[a:b] = rng.normal(0, 0.2, b - a).astype(np.float32)
+        timed.append(Word(word, start, end))
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(SAMPLE_RATE)
+        handle.writeframes(pcm)
+    return timed
+
+
+def fake_recognition(words: list[Word], duration_ms: int) -> Recognition:
+    """What a perfect recogniser would return."""
+    return Recognition("en", duration_ms, tuple(words), "fake")

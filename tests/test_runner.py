@@ -1,0 +1,125 @@
+"""Stage runner: skip unchanged stages, resume, --from/--only/--force, failures keep artifacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline import asr
+from pipeline.config import PipelineConfig, load_config
+from pipeline.errors import StageError
+from pipeline.runner import LOCK_NAME, run_episode
+from tests.helpers import fake_recognition, write_episode
+
+TEXT = (
+    "Alice: Welcome back to the show. Today we talk about subtitles.\n"
+    "Bob: Thanks for having me. Timing is the hard part, and reading speed matters too.\n"
+)
+
+
+@pytest.fixture()
+def episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    words = [w.strip(".,") for line in TEXT.splitlines() for w in line.split()[1:]]
+    audio = tmp_path / "ep.wav"
+    timed = write_episode(audio, words)
+    transcript = tmp_path / "ep.txt"
+    transcript.write_text(TEXT, encoding="utf-8")
+    calls: list[int] = []
+
+    def fake_transcribe(audio_obj: Any, opts: Any, progress: Any = None) -> Any:
+        calls.append(1)
+        if progress is not None:
+            progress(audio_obj.duration_ms, audio_obj.duration_ms)
+        return fake_recognition(timed, audio_obj.duration_ms)
+
+    monkeypatch.setattr(asr, "transcribe", fake_transcribe)
+    return {"audio": audio, "transcript": transcript, "calls": calls, "dir": tmp_path / "out"}
+
+
+def _cfg(ep: dict[str, Any], *extra: str) -> PipelineConfig:
+    return load_config(
+        None,
+        [
+            f"inputs.audio={json.dumps(str(ep['audio']))}",
+            f"inputs.transcript={json.dumps(str(ep['transcript']))}",
+            f"output.dir={json.dumps(str(ep['dir']))}",
+            "output.per_episode_dir=false",
+            *extra,
+        ],
+    )
+
+
+def test_first_run_runs_all_and_second_skips_all(episode: dict[str, Any]) -> None:
+    cfg = _cfg(episode)
+    first = run_episode(cfg)
+    assert first.ran == cfg.stages
+    assert {"ep.en.srt", "ep.en.vtt", "ep.words.json"} <= set(first.files)
+    lock = json.loads((episode["dir"] / LOCK_NAME).read_text())
+    assert set(lock["stages"]) == set(cfg.stages)
+    for entry in lock["stages"].values():
+        assert {"params_hash", "code_version", "input_hashes", "output_hash"} <= set(entry)
+    second = run_episode(cfg)
+    assert second.ran == ()
+    assert second.skipped == cfg.stages
+    assert len(episode["calls"]) == 1
+
+
+def test_changed_transcript_reruns_only_downstream(episode: dict[str, Any]) -> None:
+    run_episode(_cfg(episode))
+    episode["transcript"].write_text(TEXT.replace("show", "podcast"), encoding="utf-8")
+    again = run_episode(_cfg(episode))
+    assert "transcribe" in again.skipped and "ingest" in again.skipped
+    assert {"parse", "align", "segment", "write", "report"} <= set(again.ran)
+    assert len(episode["calls"]) == 1
+
+
+def test_changed_params_rerun_that_stage(episode: dict[str, Any]) -> None:
+    run_episode(_cfg(episode))
+    again = run_episode(_cfg(episode, "segment.profile=bbc"))
+    assert again.ran[0] == "segment"
+    assert "align" in again.skipped
+
+
+def test_force_from_only(episode: dict[str, Any]) -> None:
+    cfg = _cfg(episode)
+    run_episode(cfg)
+    assert run_episode(cfg, force=True).ran == cfg.stages
+    assert run_episode(cfg, from_stage="segment").ran == ("segment", "write", "report")
+    assert run_episode(cfg, only="align").ran == ("align",)
+
+
+def test_deleted_output_file_is_rewritten(episode: dict[str, Any]) -> None:
+    cfg = _cfg(episode)
+    run_episode(cfg)
+    (episode["dir"] / "ep.en.srt").unlink()
+    again = run_episode(cfg)
+    assert "write" in again.ran
+    assert (episode["dir"] / "ep.en.srt").exists()
+
+
+def test_failed_stage_keeps_earlier_artifacts(
+    episode: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = _cfg(episode)
+    from pipeline import align as align_mod
+    from pipeline.errors import AlignmentError
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AlignmentError("nothing matched", coverage=0.0)
+
+    monkeypatch.setattr(align_mod, "align_words", broken)
+    with pytest.raises(StageError) as err:
+        run_episode(cfg)
+    assert err.value.stage == "align"
+    assert "align failed" in str(err.value)
+    lock = json.loads((episode["dir"] / LOCK_NAME).read_text())
+    assert {"ingest", "vad", "transcribe", "parse"} <= set(lock["stages"])
+    assert "align" not in lock["stages"]
+    assert not list(episode["dir"].glob("*.tmp"))
+    monkeypatch.undo()
+    resumed = run_episode(cfg)
+    assert resumed.ran[0] == "align"
+    assert "transcribe" in resumed.skipped

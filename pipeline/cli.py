@@ -272,7 +272,7 @@ def models() -> None:
 
     table = Table(title="Whisper models (offline)")
     for col in ("name", "installed", "path", "package"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for info in list_models():
         table.add_row(
             info.name,

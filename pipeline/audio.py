@@ -10,7 +10,8 @@ We decode with PyAV directly rather than through ``faster_whisper.audio.decode_a
   one-line :class:`~pipeline.errors.MediaDecodeError` naming the file.
 * We resample straight to float32 instead of through ``s16``, so quiet material keeps its
   low bits; stereo is averaged (FFmpeg's mono matrix adds 3 dB); and we demux packet by
-  packet, so one corrupt packet costs one packet, not the rest of the file.
+  packet, so one corrupt packet costs one packet, not the rest of the file; audio lost to
+  corruption is filled with silence by timestamp, so later speech keeps its time.
 
 The VAD is faster-whisper's bundled Silero model (an ONNX file shipped in the wheel), imported
 lazily in :func:`speech_regions` so that decoding stays light.
@@ -34,6 +35,7 @@ MIN_DURATION_MS = 100  # ms; less decoded audio than this is treated as empty
 TRUNCATION_TOLERANCE_MS = 1_000  # ms; decoded may fall short of the declared length by this
 TRUNCATION_RATIO = 0.95  # ... or by this fraction of it, whichever is larger
 HASH_CHUNK_BYTES = 1 << 20  # bytes read at a time when hashing
+GAP_FILL_SAMPLES = SAMPLE_RATE // 20  # samples; a timestamp jump past this is filled with silence
 MAX_BAD_PACKET_RATIO = 0.05  # more undecodable packets than this fraction: the file is broken
 
 __all__ = ["SAMPLE_RATE", "Audio", "VadOptions", "file_sha256", "load_audio", "speech_regions"]
@@ -117,6 +119,13 @@ def _declared_ms(path: Path, stream: Any, container: Any) -> int | None:
     return None
 
 
+def _frame_sample(frame: Any) -> int | None:
+    """Where a decoded frame starts on the stream's timeline, in 16 kHz samples."""
+    if frame.pts is None or frame.time_base is None:
+        return None
+    return int(frame.pts * frame.time_base * SAMPLE_RATE)
+
+
 def _mono(planes: np.ndarray) -> np.ndarray:
     """Average the planes (channels x samples) of a planar float frame into one channel."""
     mono: np.ndarray = planes[0] if planes.shape[0] == 1 else planes.mean(axis=0, dtype=np.float32)
@@ -149,7 +158,8 @@ def _decode(path: Path) -> np.ndarray:
         layout = "mono" if stream.codec_context.channels > 2 else None
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
         chunks: list[np.ndarray] = []
-        packets = bad = 0
+        packets = bad = written = 0  # written: samples so far, gap fill included
+        origin: int | None = None  # timeline position (samples) of the first frame
         stopped: av.error.FFmpegError | None = None
         try:
             for packet in container.demux(stream):
@@ -160,8 +170,17 @@ def _decode(path: Path) -> np.ndarray:
                     bad += 1  # a corrupt packet: skip it, as FFmpeg's CLI does
                     continue
                 for frame in frames:
-                    frame.pts = None  # let the resampler re-time frames after skipped packets
-                    chunks.extend(_mono(f.to_ndarray()) for f in resampler.resample(frame))
+                    at = _frame_sample(frame)
+                    if at is not None:
+                        origin = at if origin is None else origin
+                        gap = at - origin - written
+                        if gap > GAP_FILL_SAMPLES:  # lost packets: keep later audio in place
+                            chunks.append(np.zeros(gap, np.float32))
+                            written += gap
+                    frame.pts = None  # the resampler must not re-time across such gaps
+                    for out in resampler.resample(frame):
+                        chunks.append(_mono(out.to_ndarray()))
+                        written += len(chunks[-1])
             chunks.extend(_mono(f.to_ndarray()) for f in resampler.resample(None))
         except av.error.FFmpegError as exc:  # demuxing hit the end of a cut-off file
             stopped = exc

@@ -222,3 +222,15 @@ def test_speech_regions_find_two_sentences(tmp_path: Path) -> None:
     assert abs(regions[0][1] - first_end) < 400
     assert abs(regions[1][0] - second_start) < 300
     assert all(0 <= a < b <= audio.duration_ms for a, b in regions)
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("name", ["mid.flac", "mid.m4a"])
+def test_corrupt_middle_keeps_later_audio_in_place(tone: Path, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    ffmpeg("-i", str(tone), str(path))
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 1000] = bytes(1000)  # a damaged stretch, e.g. a bad sector
+    path.write_bytes(bytes(data))
+    assert abs(load_audio(path).duration_ms - 3000) <= 50

@@ -283,6 +283,11 @@ def models() -> None:
     out_console.print(table)
 
 
+from pipeline.cli_batch import batch  # noqa: E402
+
+app.command()(batch)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,1 @@
+"""Benchmark helpers: synthetic speech with known word timing, so alignment can be scored."""

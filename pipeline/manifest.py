@@ -17,7 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ class Manifest:
 class _Collector:
     path: Path
     errors: list[ConfigError]
+    ids: list[tuple[str, int | None]] = field(default_factory=list)  # every entry's id
 
     def add(self, message: str, line: int | None, hint: str | None = None) -> None:
         self.errors.append(ConfigError(message, path=self.path, line=line, hint=hint))
@@ -195,7 +197,11 @@ def _validate_sets(
             parse_override(item)
             build_config(apply_overrides({}, [item, "episode=x"]), base=base)
         except ConfigError as err:
-            col.add(err.message, line, err.hint)
+            key = item.partition("=")[0]
+            message = err.message
+            if key not in message:  # "'asr': value error ..." -> "'asr.beam_size': ..."
+                message = f"'{key}': " + re.sub(r"^'[^']*': ", "", message)
+            col.add(message, line, err.hint)
             continue
         except ValueError as err:  # an options dataclass rejected the value
             col.add(f"'{item.partition('=')[0]}': {err}", line)
@@ -256,6 +262,8 @@ def _episode(
     ep_id = str(raw_id).strip() if raw_id is not None else (audio[0].stem if audio else "")
     if not ep_id or ep_id in (".", "..") or "/" in ep_id or "\\" in ep_id:
         col.add(f"bad episode id {ep_id!r}", lines.get((*at, "id"), line), "ids name folders")
+    elif ep_id:
+        col.ids.append((ep_id, line))
     sets = _validate_sets(_check_sets(entry.get("set"), (*at, "set"), lines, col), base, col)
     if len(col.errors) > n or not audio or not text:
         return None
@@ -328,17 +336,15 @@ def load_manifest(path: Path) -> Manifest:
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_yaml
     specs = reader(path, text, col)
     seen: dict[str, int | None] = {}
-    for spec in specs:
-        if spec is None:
-            continue
-        if spec.id in seen:
+    for ep_id, line in col.ids:
+        if ep_id in seen:
             col.add(
-                f"duplicate episode id '{spec.id}' (first at line {seen[spec.id]})",
-                spec.line,
+                f"duplicate episode id '{ep_id}' (first at line {seen[ep_id]})",
+                line,
                 "give each episode a unique id",
             )
         else:
-            seen[spec.id] = spec.line
+            seen[ep_id] = line
     for spec in specs:  # each override was checked alone; now each episode's combination
         if spec is not None:
             try:
@@ -348,5 +354,6 @@ def load_manifest(path: Path) -> Manifest:
     if not col.errors and not specs:
         col.add("the manifest lists no episodes", 1)
     if col.errors:
-        raise ManifestError.collect(path, col.errors)
+        ordered = sorted(col.errors, key=lambda e: e.line or 0)  # stable: file order
+        raise ManifestError.collect(path, ordered)
     return Manifest(path, tuple(s for s in specs if s is not None))

@@ -290,6 +290,29 @@ _EVENTS: Any = None  # the worker's event queue (set by the pool initializer)
 _BUSY = False  # is this worker inside an episode? (SIGINT only interrupts then)
 
 
+@dataclass
+class _Batch:
+    """A batch in flight: its settings, and the results as they arrive (in the parent)."""
+
+    workers: int
+    progress: BatchProgress | None
+    transcribe: TranscribeFn | None
+    results: dict[str, EpisodeResult] = field(default_factory=dict)
+
+    def start(self, episodes: int) -> None:
+        if self.progress is not None:
+            self.progress.start(episodes)
+
+    def stage(self, worker: str, episode: str, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.stage(worker, episode, stage, done, total)
+
+    def done(self, result: EpisodeResult) -> None:
+        if result.id not in self.results and self.progress is not None:
+            self.progress.finished(result)
+        self.results[result.id] = result
+
+
 def _on_sigint(signum: int, frame: Any) -> None:
     if _BUSY:
         raise KeyboardInterrupt
@@ -324,56 +347,40 @@ def _pool_run(job: Job) -> EpisodeResult:
         _BUSY = False
 
 
-def _warm_options(jobs: list[Job]) -> Any:
-    for job in jobs:
-        if "transcribe" in job.config.stages:
-            return job.config.section("asr")
-    return None
-
-
-def _run_pool(
-    jobs: list[Job],
-    workers: int,
-    progress: BatchProgress | None,
-    transcribe: TranscribeFn | None,
-    done: Callable[[EpisodeResult], None],
-) -> bool:
+def _run_pool(batch: _Batch, jobs: list[Job]) -> bool:
     """Run ``jobs`` on a spawn-context pool; returns True when interrupted by Ctrl-C."""
     ctx = multiprocessing.get_context("spawn")  # no fork: threads and model handles don't fork
-    events = ctx.Queue() if progress is not None else None
-    drain: threading.Thread | None = None
-    if events is not None and progress is not None:
-        sink = progress
+    events = ctx.Queue() if batch.progress is not None else None
+    if events is not None:
 
         def pump() -> None:
             while (event := events.get()) is not None:
-                sink.stage(*event)
+                batch.stage(*event)
 
-        drain = threading.Thread(target=pump, name="batch-progress", daemon=True)
-        drain.start()
+        threading.Thread(target=pump, name="batch-progress", daemon=True).start()
+    warm = next((j.config.section("asr") for j in jobs if "transcribe" in j.config.stages), None)
     pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
+        max_workers=min(batch.workers, len(jobs)),
         mp_context=ctx,
         initializer=_init_worker,
-        initargs=(events, _warm_options(jobs), transcribe),
+        initargs=(events, warm, batch.transcribe),
     )
     futures: dict[Future[EpisodeResult], Job] = {pool.submit(_pool_run, j): j for j in jobs}
     interrupted = False
     try:
         for fut in as_completed(futures):
-            done(_pool_result(fut, futures[fut]))
+            batch.done(_pool_result(fut, futures[fut]))
     except KeyboardInterrupt:
         interrupted = True
         log.warning("interrupted: stopping workers; finished episodes are kept")
         pool.shutdown(wait=True, cancel_futures=True)
         for fut in futures:
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                done(fut.result())
+                batch.done(fut.result())
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-        if events is not None and drain is not None:
+        if events is not None:
             events.put(None)
-            drain.join(timeout=5)
     return interrupted
 
 
@@ -389,6 +396,23 @@ def _pool_result(fut: Future[EpisodeResult], job: Job) -> EpisodeResult:
         return EpisodeResult(job.id, "failed", err)
 
 
+def _run_serial(batch: _Batch, jobs: list[Job]) -> bool:
+    """In this process, so that monkeypatching and debuggers reach every stage."""
+    from pipeline import asr
+
+    saved = asr.transcribe
+    _install_transcribe(batch.transcribe)
+    me = f"main:{os.getpid()}"
+    try:
+        for job in jobs:
+            batch.done(run_one(job, lambda *event: batch.stage(me, *event), me))
+    except KeyboardInterrupt:
+        return True
+    finally:
+        asr.transcribe = saved
+    return False
+
+
 # --- Ray ---------------------------------------------------------------------
 
 
@@ -400,64 +424,38 @@ def _ray_task(job: Job, transcribe: TranscribeFn | None) -> EpisodeResult:
 
 
 def _ray_cores(ray: Any, workers: int) -> int:
-    """Cores for ``workers`` concurrent episodes: the cluster's, capped at one node's."""
+    """Cores for ``workers`` concurrent episodes: the cluster's, capped at one node's each."""
     nodes = [n.get("Resources", {}).get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
     total = int(ray.cluster_resources().get("CPU", 1))
     per_node = int(max(nodes, default=total))
-    return max(1, min(per_node * max(1, workers), total))
+    return max(1, min(per_node * workers, total))
 
 
-def _run_ray(
-    manifest: Manifest,
-    out_dir: Path,
-    workers: int,
-    resume: bool,
-    address: str | None,
-    options: RayOptions,
-    progress: BatchProgress | None,
-    transcribe: TranscribeFn | None,
-    done: Callable[[EpisodeResult], None],
-) -> bool:
+def _run_ray(batch: _Batch, jobs: list[Job], ray: Any, options: RayOptions) -> bool:
+    """At most ``workers`` episodes in flight as Ray tasks; True when interrupted."""
+    threads = jobs[0].config.section("asr").cpu_threads if jobs else 1
+    task = ray.remote(_ray_task).options(
+        num_cpus=options.num_cpus if options.num_cpus is not None else max(1, threads),
+        num_gpus=options.num_gpus,
+        max_retries=options.max_retries,
+    )
+    hook = ray.put(batch.transcribe)
+    queue = list(jobs)
+    running: dict[Any, Job] = {}
     try:
-        import ray
-    except ImportError as err:
-        raise ConfigError("the ray executor needs Ray", hint="pip install 'subweave[ray]'") from err
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    try:
-        jobs = plan(
-            manifest, out_dir, workers=workers, cores=_ray_cores(ray, workers), resume=resume
-        )
-        if progress is not None:
-            progress.start(len(jobs))
-        threads = jobs[0].config.section("asr").cpu_threads if jobs else 1
-        task = ray.remote(_ray_task).options(
-            num_cpus=options.num_cpus if options.num_cpus is not None else max(1, threads),
-            num_gpus=options.num_gpus,
-            max_retries=options.max_retries,
-        )
-        hook = ray.put(transcribe)
-        queue = list(jobs)
-        running: dict[Any, Job] = {}
-        try:
-            while queue or running:
-                while queue and len(running) < workers:
-                    job = queue.pop(0)
-                    running[task.remote(job, hook)] = job
-                    if progress is not None:
-                        progress.stage(job.id, job.id, "running on ray", 0, 0)
-                ready, _ = ray.wait(list(running), num_returns=1)
-                for ref in ready:
-                    done(_ray_result(ray, ref, running.pop(ref)))
-        except KeyboardInterrupt:
-            for ref in running:
-                ray.cancel(ref)
-            return True
-        return False
-    finally:
-        if started:
-            ray.shutdown()
+        while queue or running:
+            while queue and len(running) < batch.workers:
+                job = queue.pop(0)
+                running[task.remote(job, hook)] = job
+                batch.stage(job.id, job.id, "running on ray", 0, 0)
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                batch.done(_ray_result(ray, ref, running.pop(ref)))
+    except KeyboardInterrupt:
+        for ref in running:
+            ray.cancel(ref)
+        return True
+    return False
 
 
 def _ray_result(ray: Any, ref: Any, job: Job) -> EpisodeResult:
@@ -476,6 +474,18 @@ def _ray_result(ray: Any, ref: Any, job: Job) -> EpisodeResult:
             hint="run the batch again to resume; raise max_retries or worker memory if it recurs",
         )
         return EpisodeResult(job.id, "failed", err)
+
+
+def _import_ray(address: str | None) -> tuple[Any, bool]:
+    """Ray, initialised (joining ``address``) unless this process already did; started?"""
+    try:
+        import ray
+    except ImportError as err:
+        raise ConfigError("the ray executor needs Ray", hint="pip install 'subweave[ray]'") from err
+    if ray.is_initialized():
+        return ray, False
+    ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    return ray, True
 
 
 # --- the batch ---------------------------------------------------------------
@@ -501,7 +511,7 @@ def run_all(
         workers: episodes at a time. ``local`` with 1 worker runs in this process.
         executor: ``local`` (process pool) or ``ray``.
         resume: skip stages whose fingerprints match; False re-runs everything.
-        ray_address: an existing cluster (``ray://host:10001`` or ``auto``); None starts
+        ray_address: an existing cluster (``auto``, ``ray://host:10001``); None starts
             a local Ray unless one is already initialised in this process.
         ray_options: CPUs, GPUs and retries per Ray task.
         progress: a display to keep informed (see ``pipeline.cli_batch``).
@@ -519,73 +529,26 @@ def run_all(
     if not isinstance(manifest, Manifest):
         manifest = load_manifest(manifest)
     began = time.perf_counter()
-    results: dict[str, EpisodeResult] = {}
-
-    def done(result: EpisodeResult) -> None:
-        results[result.id] = result
-        if progress is not None:
-            progress.finished(result)
-
+    batch = _Batch(workers, progress, transcribe)
+    ray, started = _import_ray(ray_address) if executor == "ray" else (None, False)
     try:
-        if executor == "ray":
-            interrupted = _run_ray(
-                manifest,
-                out_dir,
-                workers,
-                resume,
-                ray_address,
-                ray_options or RayOptions(),
-                progress,
-                transcribe,
-                done,
-            )
+        cores = _ray_cores(ray, workers) if ray is not None else None
+        jobs = plan(manifest, out_dir, workers=workers, cores=cores, resume=resume)
+        batch.start(len(jobs))
+        if ray is not None:
+            interrupted = _run_ray(batch, jobs, ray, ray_options or RayOptions())
+        elif workers > 1 and len(jobs) > 1:
+            interrupted = _run_pool(batch, jobs)
         else:
-            jobs = plan(manifest, out_dir, workers=workers, resume=resume)
-            if progress is not None:
-                progress.start(len(jobs))
-            interrupted = _run_local(jobs, workers, progress, transcribe, done)
+            interrupted = _run_serial(batch, jobs)
     finally:
         if progress is not None:
             progress.stop()
-    order = [s.id for s in manifest.episodes]
-    report = BatchReport(
-        tuple(results[i] for i in order if i in results),
-        time.perf_counter() - began,
-        executor,
-        workers,
-        interrupted,
-    )
+        if started and ray is not None:
+            ray.shutdown()
+    done = [batch.results[s.id] for s in manifest.episodes if s.id in batch.results]
+    report = BatchReport(tuple(done), time.perf_counter() - began, executor, workers, interrupted)
     art.write_json(out_dir / REPORT_NAME, report.to_json())
     if interrupted:
         raise KeyboardInterrupt
     return report
-
-
-def _run_local(
-    jobs: list[Job],
-    workers: int,
-    progress: BatchProgress | None,
-    transcribe: TranscribeFn | None,
-    done: Callable[[EpisodeResult], None],
-) -> bool:
-    if workers > 1 and len(jobs) > 1:
-        return _run_pool(jobs, workers, progress, transcribe, done)
-    # The serial path: this process, so monkeypatching and debuggers reach every stage.
-    from pipeline import asr
-
-    saved = asr.transcribe
-    _install_transcribe(transcribe)
-    me = f"main:{os.getpid()}"
-
-    def emit(episode: str, stage: str, n: int, total: int) -> None:
-        if progress is not None:
-            progress.stage(me, episode, stage, n, total)
-
-    try:
-        for job in jobs:
-            done(run_one(job, emit, me))
-    except KeyboardInterrupt:
-        return True
-    finally:
-        asr.transcribe = saved
-    return False

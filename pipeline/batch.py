@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -365,17 +365,23 @@ def _run_pool(batch: _Batch, jobs: list[Job]) -> bool:
         initializer=_init_worker,
         initargs=(events, warm, batch.transcribe),
     )
-    futures: dict[Future[EpisodeResult], Job] = {pool.submit(_pool_run, j): j for j in jobs}
+    queue = list(jobs)  # submitted as workers free up, so Ctrl-C leaves nothing queued
+    running: dict[Future[EpisodeResult], Job] = {}
     interrupted = False
     try:
-        for fut in as_completed(futures):
-            batch.done(_pool_result(fut, futures[fut]))
+        while queue or running:
+            while queue and len(running) < batch.workers:
+                job = queue.pop(0)
+                running[pool.submit(_pool_run, job)] = job
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                batch.done(_pool_result(fut, running.pop(fut)))
     except KeyboardInterrupt:
         interrupted = True
         log.warning("interrupted: stopping workers; finished episodes are kept")
         pool.shutdown(wait=True, cancel_futures=True)
-        for fut in futures:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
+        for fut in running:
+            if not fut.cancelled() and fut.exception() is None:
                 batch.done(fut.result())
     finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)

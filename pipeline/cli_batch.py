@@ -54,7 +54,13 @@ class RichBatchProgress:
         text = f"  [dim]{worker}[/] {episode}: {stage}{pos}"
         if worker not in self._rows:
             self._rows[worker] = self._bar.add_task(text, total=None, info="")
-        self._bar.update(self._rows[worker], description=text, visible=True)
+        self._bar.update(
+            self._rows[worker],
+            description=text,
+            visible=True,
+            completed=done,
+            total=total if total else None,
+        )
         self._episode[worker] = episode
 
     def finished(self, result: EpisodeResult) -> None:
@@ -90,7 +96,7 @@ def summary_table(report: BatchReport) -> Any:
         if r.error is not None:
             detail = r.error.message + (f"\n[yellow]try:[/] {r.error.hint}" if r.error.hint else "")
         elif r.status == "ok":
-            detail = f"ran {', '.join(r.stages_run)}"
+            detail = f"{len(r.stages_run)} stages ran, {len(r.stages_skipped)} skipped"
         table.add_row(
             r.id,
             f"[{style[r.status]}]{r.status}[/]",

@@ -220,7 +220,7 @@ def _paths(value: Any, line: int | None, key: str, base: Path, col: _Collector) 
             col.add(f"'{key}' must be a file path, got {v!r}", line)
             continue
         p = Path(v.strip()).expanduser()
-        p = p if p.is_absolute() else base / p
+        p = (p if p.is_absolute() else base / p).resolve()
         if not p.is_file():
             col.add(f"{key} file not found: {p}", line, "check the path (relative to the manifest)")
         out.append(p)

@@ -1,0 +1,68 @@
+"""Language of a piece of text, decided from its script.
+
+Why not a statistical language identifier: transcripts here mix scripts in known
+ways (Chinese translations keep English terms like "RL" or "eval"; English text
+quotes a name in Han characters rarely), and per-turn decisions on short lines
+need to be stable and explainable. Script counts do that; the rules below are the
+whole model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+#: A Han character carries about as much as a short English word; Chinese text is
+#: zh once its Han characters reach this share of the Latin words next to them, so
+#: "所以 RL 的 reward hacking" (4 Han, 3 words) stays zh.
+HAN_PER_LATIN_WORD = 0.4
+#: Kana marks Japanese even beside Han characters.
+MIN_KANA_SHARE = 0.1
+
+
+def detect_lang(text: str, default: str = "en") -> str:
+    """BCP-47 code of ``text`` by script: zh, ja, ko, ru or en; ``default`` when no letters.
+
+    >>> detect_lang("Ilya,非常感谢你。")
+    'zh'
+    >>> detect_lang("Что ты имеешь в виду?")
+    'ru'
+    >>> detect_lang("Meaning what?")
+    'en'
+    """
+    han = len(_HAN.findall(text))
+    kana = len(_KANA.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    if han or kana or hangul:
+        cjk = han + kana + hangul
+        words = len(_LATIN_WORD.findall(text))
+        if cjk >= max(2.0, HAN_PER_LATIN_WORD * words) or (cjk and not words):
+            if kana and kana >= MIN_KANA_SHARE * cjk:
+                return "ja"
+            if hangul > han:
+                return "ko"
+            return "zh"
+    cyrillic = len(_CYRILLIC.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    if cyrillic and cyrillic >= latin:
+        return "ru"
+    if latin:
+        return "en"
+    return default
+
+
+def dominant_lang(texts: Iterable[str], default: str = "en") -> str:
+    """The language most of ``texts`` (weighted by length) are in."""
+    weight: dict[str, int] = {}
+    for text in texts:
+        lang = detect_lang(text, "")
+        if lang:
+            weight[lang] = weight.get(lang, 0) + len(text)
+    return max(weight, key=lambda lang: weight[lang]) if weight else default

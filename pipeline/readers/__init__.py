@@ -16,9 +16,14 @@ from pipeline.errors import TranscriptParseError
 from pipeline.model import Document
 from pipeline.readers.base import Reader
 from pipeline.readers.bilingual import BilingualReader
+from pipeline.readers.jsonwords import JsonWordsReader
 from pipeline.readers.labelled import LabelledReader
+from pipeline.readers.lines import LinesReader
+from pipeline.readers.paragraphs import ParagraphsReader
 from pipeline.readers.plain import PlainReader
+from pipeline.readers.srt import SrtReader
 from pipeline.readers.textfile import read_text
+from pipeline.readers.vtt import VttReader
 
 #: Format id -> reader class.
 FORMATS: dict[str, type[Reader]] = {
@@ -27,6 +32,11 @@ FORMATS: dict[str, type[Reader]] = {
         PlainReader,
         LabelledReader,
         BilingualReader,
+        ParagraphsReader,
+        LinesReader,
+        SrtReader,
+        VttReader,
+        JsonWordsReader,
     )
 }
 

@@ -140,7 +140,13 @@ def build_turns(
             only_junk_since_speech = current.speaker is not None
         if role != "junk":
             only_junk_since_speech = False
-        if current is not None and current.role == role and adjacent and role in MERGEABLE:
+        if (
+            current is not None
+            and current.role == role
+            and adjacent
+            and role in MERGEABLE
+            and detect_lang(line.text, default_lang) == detect_lang(current.texts[-1], default_lang)
+        ):
             current.texts.append(line.text)
             current.last, current.index = line.number, i
             continue

@@ -154,6 +154,8 @@ def batch(
     from pipeline.batch import run_all
     from pipeline.errors import PipelineError
 
+    if executor not in ("local", "ray"):
+        raise typer.BadParameter(f"{executor!r}: use local or ray", param_hint="--executor")
     err_console = Console(stderr=True)
     show = sys.stderr.isatty()
     try:

@@ -234,3 +234,18 @@ def test_pool_with_real_tiny_en(tmp_path: Path) -> None:
     assert report.ok, report.failed
     for name in lines:
         assert (tmp_path / "out" / name / f"{name}.en.srt").is_file()
+
+
+def test_cli_manifest_and_usage_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "m.yaml"
+    bad.write_text(
+        "episodes:\n  - {audio: nope.wav, transcript: nope.txt}\n  - {audio: x.wav}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["batch", str(bad), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "m.yaml:2: audio file not found" in result.output and "m.yaml:3:" in result.output
+    assert not out.exists()  # nothing started
+    result = CliRunner().invoke(app, ["batch", str(bad), "--executor", "spark"])
+    assert result.exit_code == 2

@@ -274,9 +274,13 @@ STAGES: dict[str, Stage] = {
             "03_transcribe.json",
             _transcribe,
             ("ingest",),
-            ("asr",),
-            ("pipeline.asr",),
-            _inputs_audio,
+            modules=("pipeline.asr",),
+            files=_inputs_audio,
+            # Threads change speed, not words: batch sets them from --workers, and a resume
+            # with another worker count must not redo ASR.
+            extra=lambda cfg: {
+                "asr": {k: v for k, v in cfg.section_dict("asr").items() if k != "cpu_threads"}
+            },
         ),
         Stage(
             "parse",

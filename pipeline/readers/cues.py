@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pipeline.readers.textfile import split_lines
 
 #: A timing line: "00:00:01,000 --> 00:00:02,500" (SRT) or "01:00.000 --> 01:02.500 align:start".
-TIMING = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)")
+#: Loose on purpose: a line with "-->" is a timing line even when a stamp is broken,
+#: so the broken stamp is reported instead of the line becoming cue text.
+TIMING = re.compile(r"^\s*(?P<start>\S*)\s*-->\s*(?P<end>\S*)")
+#: A well-formed SRT timing line, for format detection.
+SRT_TIMING = re.compile(
+    r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}"
+)
+#: The cue counter line of SRT ("12") before a timing line.
+COUNTER = re.compile(r"^\d+$")
 #: WebVTT blocks that hold no cue text.
 VTT_NON_CUE = re.compile(r"^(?:WEBVTT|NOTE|STYLE|REGION)\b")
 #: Markup inside cue text: <i>, </b>, <v Name>, <c.class>, {\an8}, <00:00:01.000>.
@@ -51,6 +59,8 @@ def scan_blocks(text: str, *, vtt: bool = False) -> list[CueBlock]:
             continue
         timing = next((k for k, (_, line) in enumerate(block) if TIMING.match(line)), None)
         if timing is None:
+            if len(block) > 1 and COUNTER.match(block[0][1]):
+                block = block[1:]  # an SRT counter whose timing line is missing
             out.append(CueBlock(0, "", "", tuple(block)))
             continue
         m = TIMING.match(block[timing][1])

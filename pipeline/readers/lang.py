@@ -15,9 +15,8 @@ from collections.abc import Iterable
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 #: A Han character carries about as much as a short English word; Chinese text is
 #: zh once its Han characters reach this share of the Latin words next to them, so
@@ -49,8 +48,9 @@ def detect_lang(text: str, default: str = "en") -> str:
             if hangul > han:
                 return "ko"
             return "zh"
-    cyrillic = len(_CYRILLIC.findall(text))
-    latin = len(_LATIN_LETTER.findall(text))
+    # Words, not letters: "Это про AI и Bay Area" is Russian with English names in it.
+    cyrillic = len(_CYRILLIC_WORD.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
     if cyrillic and cyrillic >= latin:
         return "ru"
     if latin:

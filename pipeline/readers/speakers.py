@@ -162,6 +162,7 @@ def build_book(lines: Sequence[str]) -> SpeakerBook:
     trusted: set[str] = set()
     aliases: dict[str, str] = {}
     labelled_lines = 0
+    seen: set[tuple[str, str]] = set()
     for line in lines:
         for style in LABEL_STYLES:
             m = style.pattern.match(line)
@@ -172,7 +173,10 @@ def build_book(lines: Sequence[str]) -> SpeakerBook:
             if key in NON_SPEAKER_LABELS:
                 break
             labelled_lines += 1
-            counts[key] += 1
+            # Count distinct lines: a page template repeating "Title：subtitle" is no speaker.
+            if (key, m["rest"]) not in seen:
+                seen.add((key, m["rest"]))
+                counts[key] += 1
             display.setdefault(key, name)
             if style.trusted:
                 trusted.add(key)

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.errors import TranscriptParseError
 from pipeline.model import Document, Turn
 from pipeline.readers.base import Reader
-from pipeline.readers.cues import TIMING, CueBlock, clean, scan_blocks
+from pipeline.readers.cues import SRT_TIMING, CueBlock, clean, scan_blocks
 from pipeline.readers.lang import detect_lang, dominant_lang
 from pipeline.readers.speakers import build_book
 from pipeline.readers.structure import pair_turns
@@ -32,7 +32,7 @@ class SrtReader(Reader):
 
     @classmethod
     def score(cls, text: str) -> float:
-        timings = sum(1 for line in text.split("\n", 2000)[:2000] if TIMING.match(line))
+        timings = sum(1 for line in text.split("\n", 2000)[:2000] if SRT_TIMING.match(line))
         if not timings or text.lstrip().startswith("WEBVTT"):
             return 0.0
         return 0.95 if "," in text[:2000] else 0.6

@@ -113,16 +113,17 @@ def _decode(data: bytes, path: Path | str) -> tuple[str, str]:
                 return data.decode(codec).removeprefix("\ufeff"), _canonical(codec)
             except UnicodeDecodeError as err:
                 raise _undecodable(path, codec, err) from err
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    utf16 = _bomless_utf16(data)
+    # Zero bytes are valid UTF-8, so BOM-less UTF-16 must be recognised first.
+    utf16 = _bomless_utf16(data) if b"\x00" in data else None
     if utf16 is not None:
         try:
             return data.decode(utf16), _canonical(utf16)
         except UnicodeDecodeError:
             pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     if b"\x00" in data:
         raise TranscriptParseError(
             "file looks binary, not text (it holds zero bytes)",

@@ -31,12 +31,14 @@ import ctypes
 import ctypes.util
 import json
 import math
+import multiprocessing
 import random
 import re
 import sys
 import threading
 import wave
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +139,14 @@ class _Spoken:
     events: tuple[_WordEvent, ...]
 
 
+def _load_library() -> ctypes.CDLL:
+    name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+    try:
+        return ctypes.CDLL(name)
+    except OSError as exc:
+        raise SynthUnavailableError(f"cannot load libespeak-ng ({name}): {exc}") from exc
+
+
 class _Engine:
     """The process-wide espeak-ng instance.
 
@@ -146,11 +156,7 @@ class _Engine:
     """
 
     def __init__(self) -> None:
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError as exc:
-            raise SynthUnavailableError(f"cannot load libespeak-ng ({name}): {exc}") from exc
+        lib = _load_library()
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_SetSynthCallback.argtypes = [_Callback]
@@ -233,12 +239,35 @@ def _get_engine() -> _Engine:
 
 
 def available() -> bool:
-    """Whether libespeak-ng can be loaded here (tests skip when it cannot)."""
+    """Whether libespeak-ng can be loaded here (tests skip when it cannot).
+
+    Only loads the library: initialising it in this process would be harmless but pointless,
+    since synthesis runs in a child process (see :func:`_speak_fresh`).
+    """
     try:
-        _get_engine()
+        _load_library()
     except SynthUnavailableError:
         return False
     return True
+
+
+def _speak_batch(jobs: Sequence[tuple[str, str, int]]) -> tuple[int, list[_Spoken]]:
+    engine = _get_engine()
+    return engine.rate, [engine.speak(text, voice, rate) for text, voice, rate in jobs]
+
+
+def _speak_fresh(jobs: Sequence[tuple[str, str, int]]) -> tuple[int, list[_Spoken]]:
+    """Speak ``(text, voice, rate_wpm)`` jobs in a freshly started espeak-ng.
+
+    espeak-ng carries waveform state (pitch-cycle phase) from one utterance to the next, so the
+    same text comes out a few samples longer or shorter depending on what was spoken before,
+    and the library cannot be re-initialised in-process (``espeak_Terminate`` followed by
+    ``espeak_Initialize`` hangs).  A spawned child starts from the same state every time, which
+    makes :func:`synthesize` a pure function of its arguments; it costs a few hundred ms.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_speak_batch, list(jobs)).result()
 
 
 @dataclass(frozen=True)
@@ -414,14 +443,14 @@ def synthesize(
     missing = sorted({speaker for speaker, _ in utterances} - set(voices))
     if missing:
         raise ValueError(f"no voice given for speaker(s): {', '.join(missing)}")
-    engine = _get_engine()
-    rate = engine.rate
+    rate, spoken_all = _speak_fresh(
+        [(text, voices[speaker], rate_wpm) for speaker, text in utterances]
+    )
     rng = random.Random(seed)
     pieces: list[npt.NDArray[np.float32]] = [np.zeros(round(lead_ms * rate / 1000), np.float32)]
     cursor = len(pieces[0])
     timed: list[tuple[_Timed, int, str]] = []
-    for number, (speaker, text) in enumerate(utterances):
-        spoken = engine.speak(text, voices[speaker], rate_wpm)
+    for number, ((speaker, text), spoken) in enumerate(zip(utterances, spoken_all, strict=True)):
         audio, words = _time_words(text, spoken, rate)
         pieces.append(audio)
         timed.extend((word, cursor, speaker) for word in words)

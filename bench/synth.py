@@ -31,14 +31,15 @@ import ctypes
 import ctypes.util
 import json
 import math
-import multiprocessing
+import os
+import pickle
 import random
 import re
+import subprocess
 import sys
 import threading
 import wave
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,12 +263,41 @@ def _speak_fresh(jobs: Sequence[tuple[str, str, int]]) -> tuple[int, list[_Spoke
     espeak-ng carries waveform state (pitch-cycle phase) from one utterance to the next, so the
     same text comes out a few samples longer or shorter depending on what was spoken before,
     and the library cannot be re-initialised in-process (``espeak_Terminate`` followed by
-    ``espeak_Initialize`` hangs).  A spawned child starts from the same state every time, which
-    makes :func:`synthesize` a pure function of its arguments; it costs a few hundred ms.
+    ``espeak_Initialize`` hangs).  A child interpreter starts from the same state every time,
+    which makes :func:`synthesize` a pure function of its arguments (about 0.2 s extra).  A
+    plain subprocess rather than :mod:`multiprocessing`, whose spawn mode re-runs the caller's
+    main script and so breaks scripts without an ``if __name__ == "__main__"`` guard.
     """
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_speak_batch, list(jobs)).result()
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from bench.synth import _worker; _worker()"],
+        input=pickle.dumps(list(jobs)),
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip()[-2000:]
+        raise RuntimeError(f"espeak-ng worker failed (exit {proc.returncode}): {detail}")
+    result = pickle.loads(proc.stdout)
+    if isinstance(result, BaseException):
+        raise result
+    rate, spoken = result
+    return int(rate), list(spoken)
+
+
+def _worker() -> None:
+    """Child side of :func:`_speak_fresh`: pickled jobs on stdin, pickled result on stdout."""
+    jobs = pickle.loads(sys.stdin.buffer.read())
+    result: object
+    try:
+        result = _speak_batch(jobs)
+    except Exception as exc:  # handed to the parent, which re-raises it
+        result = exc
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class LabelledReader(Reader):
         share = profile(text).labelled_share
         if share < MIN_LABELLED_SHARE:
             return 0.0
-        return 0.4 + 0.3 * min(1.0, share)
+        return 0.4 + 0.25 * min(1.0, share)
 
     @classmethod
     def parse(cls, text: str, *, path: Path, lenient: bool = False) -> Document:

@@ -15,8 +15,19 @@ from collections.abc import Iterable
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
-_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+
+#: Alphabetic scripts, counted in words (Thai, written without spaces, in runs of
+#: about three letters). Latin is read as English: the pipeline's source language.
+WORD_SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("en", _LATIN_WORD),
+    ("ru", re.compile(r"[\u0400-\u04ff]+")),
+    ("el", re.compile(r"[\u0370-\u03ff]+")),
+    ("ar", re.compile(r"[\u0600-\u06ff]+")),
+    ("he", re.compile(r"[\u0590-\u05ff]+")),
+    ("hi", re.compile(r"[\u0900-\u097f]+")),
+    ("th", re.compile(r"[\u0e00-\u0e7f]{1,3}")),
+)
 
 #: A Han character carries about as much as a short English word; Chinese text is
 #: zh once its Han characters reach this share of the Latin words next to them, so
@@ -49,12 +60,13 @@ def detect_lang(text: str, default: str = "en") -> str:
                 return "ko"
             return "zh"
     # Words, not letters: "Это про AI и Bay Area" is Russian with English names in it.
-    cyrillic = len(_CYRILLIC_WORD.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
-    if cyrillic and cyrillic >= latin:
-        return "ru"
-    if latin:
-        return "en"
+    counts = {lang: len(rx.findall(text)) for lang, rx in WORD_SCRIPTS}
+    best = max(counts, key=lambda lang: counts[lang])
+    if counts[best]:
+        # On a tie the non-Latin script wins: Latin words are the usual borrowings.
+        if best == "en" and any(n == counts["en"] for lang, n in counts.items() if lang != "en"):
+            return next(lang for lang, n in counts.items() if lang != "en" and n == counts["en"])
+        return best
     return default
 
 

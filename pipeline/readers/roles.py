@@ -80,7 +80,8 @@ def _rx(pattern: str, flags: int = re.IGNORECASE) -> Callable[[LineContext], boo
 
 
 _COUNTER = re.compile(
-    r"^[\d,.\s]*\d[\d,.\s]*(?:次阅读|次浏览|次播放|阅读|浏览|人看过|views?|reads?|plays?|likes?)$",
+    r"^[\d,.\s]*\d[\d,.\s]*(?:次阅读|次浏览|次播放|阅读|浏览|人看过|views?|reads?|plays?|likes?)$"
+    r"|^(?:阅读|浏览|views?|reads?)\s*[:：]?\s*[\d,.]+[kKwW万]?$",
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"^[\d\s,]+$")
@@ -91,7 +92,9 @@ TAIL_MARKERS = re.compile(
     r"往期回顾|正文完|END|THE END|Read More|阅读原文|Related (?:posts|articles)|Comments?|"
     r"Leave a (?:comment|reply)|Share this:?)\s*$"
     r"|^▼|^版权声明|^转载请注明|^本文(?:来源|转载|转自)|扫码|关注公众号|欢迎(?:入群|加群|关注)|入群交流|"
-    r"^post-qrcode$|^评论[(（]",
+    r"^post-qrcode$|^评论[(（]"
+    # comment widgets print the commenter's name twice: "ufabet ufabet Great post…"
+    r"|^(\S+(?: \S+){0,2}) \1 .{20}",
     re.IGNORECASE,
 )
 

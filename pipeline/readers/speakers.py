@@ -90,7 +90,6 @@ NON_SPEAKER_LABELS: frozenset[str] = frozenset(
 
 #: A capitalised Latin name glued to CJK text: "Demis嗯，…" (scraped pages lose the colon).
 _GLUED_CANDIDATE = re.compile(rf"^(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?) ?(?=[{CJK}])")
-_LATIN_START = re.compile(rf"[{_L}]")
 #: A glued name must open at least this many lines, and this share of all lines.
 MIN_GLUED_COUNT = 3
 MIN_GLUED_SHARE = 0.05
@@ -185,14 +184,10 @@ def build_book(lines: Sequence[str]) -> SpeakerBook:
                 aliases[_key(alias)] = key
                 display.setdefault(_key(alias), alias)
             break
-    # A label used once counts only in a file of unmarked Latin labels ("Alice: Hello."):
-    # beside **bold** labels or in CJK text, a one-off "第一个词:" is a colon in the text.
+    # A label used once counts only in a file of unmarked labels ("Alice: Hello."):
+    # beside **bold** labels, a one-off "第一个词:" is a colon inside the text.
     dense = bool(lines) and not trusted and labelled_lines >= DENSE_LABEL_SHARE * len(lines)
-    accepted = {
-        k
-        for k, n in counts.items()
-        if k in trusted or n >= 2 or (dense and _LATIN_START.match(k) is not None)
-    }
+    accepted = {k for k, n in counts.items() if k in trusted or n >= 2 or dense}
     accepted |= set(aliases)
     glued_counts = Counter(
         m["name"] for line in lines if (m := _GLUED_CANDIDATE.match(line)) is not None

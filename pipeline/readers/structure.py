@@ -35,6 +35,9 @@ Join = Literal["labelled", "wrapped", "never"]
 #: A label whose name the page lost (" :好的，最后一个问题"): a new turn, speaker unknown.
 _NAMELESS = re.compile(r"^[:：]\s*(?=\S)")
 MERGEABLE: frozenset[Role] = frozenset({"note", "junk", "toc", "summary"})
+#: Roles merged across a change of language (a note or summary in each language
+#: stays two turns, so each keeps its own language; page chrome is one block).
+LANGUAGE_BLIND: frozenset[Role] = frozenset({"junk", "toc"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,8 @@ def build_turns(
         if label is not None:
             close()
             speaker = label.speaker or None
-            current = _Open("speech", speaker, line.number, line.number, i, [label.rest])
+            rest = [label.rest] if label.rest else []
+            current = _Open("speech", speaker, line.number, line.number, i, rest)
             last_speaker, only_junk_since_speech = speaker, False
             continue
         adjacent = current is not None and current.index == i - 1
@@ -145,7 +149,11 @@ def build_turns(
             and current.role == role
             and adjacent
             and role in MERGEABLE
-            and detect_lang(line.text, default_lang) == detect_lang(current.texts[-1], default_lang)
+            and (
+                role in LANGUAGE_BLIND
+                or detect_lang(line.text, default_lang)
+                == detect_lang(current.texts[-1], default_lang)
+            )
         ):
             current.texts.append(line.text)
             current.last, current.index = line.number, i

@@ -134,16 +134,28 @@ def _decode(data: bytes, path: Path | str) -> tuple[str, str]:
 
 
 def _bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM: ASCII-heavy text has a zero in every other byte."""
+    """UTF-16 without BOM: recognised by where its zero bytes fall.
+
+    ASCII-heavy text has a zero in every other byte; CJK-heavy text has few zeros,
+    but its line breaks still decode to real newlines in the right byte order only.
+    """
     sample = data[:4096]
-    if len(sample) < 4:
+    if len(sample) < 4 or len(data) % 2:
         return None
-    even = sample[0::2].count(0) / (len(sample) / 2)
-    odd = sample[1::2].count(0) / (len(sample) / 2)
+    half = len(sample) / 2
+    even, odd = sample[0::2].count(0) / half, sample[1::2].count(0) / half
     if odd > 0.3 and even < 0.05:
         return "utf-16-le"
     if even > 0.3 and odd < 0.05:
         return "utf-16-be"
+    for codec, newline in (("utf-16-le", b"\n\x00"), ("utf-16-be", b"\x00\n")):
+        aligned = [i for i in range(0, len(sample) - 1, 2) if sample[i : i + 2] == newline]
+        if aligned:
+            try:
+                data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            return codec
     return None
 
 

@@ -4,6 +4,12 @@ Modelled on pysubs2's format registry: ``FORMATS`` maps a format id to its reade
 class, ``EXTENSIONS`` maps file suffixes that decide the format on their own, and
 :func:`detect_format` scores every reader and refuses to guess when two are about
 equally sure (pass ``fmt=`` / ``--format`` then).
+
+Formats: ``plain`` (English text, labels optional), ``labelled`` (speaker turns
+in any label style, with article junk), ``bilingual`` (the same speaker's turn
+in a translation and in English, interleaved), ``paragraphs`` (English /
+translation paragraphs after a header), ``lines`` (one paragraph per line, no
+speakers), ``srt``, ``vtt`` and ``json`` (word lists).
 """
 
 from __future__ import annotations

@@ -39,10 +39,17 @@ class SrtReader(Reader):
 
     @classmethod
     def stamp_ms(cls, stamp: str) -> int:
-        """Milliseconds of an SRT stamp (pysrt tolerates "." for "," and short fields)."""
+        """Milliseconds of an SRT stamp (pysrt tolerates "." for "," and short fields).
+
+        Raises:
+            ValueError: when ``stamp`` is not a time stamp.
+        """
         import pysrt
 
-        return int(pysrt.SubRipTime.from_string(stamp).ordinal)
+        try:
+            return int(pysrt.SubRipTime.from_string(stamp).ordinal)
+        except pysrt.Error as err:
+            raise ValueError(f"not a time stamp: {stamp!r}") from err
 
     @classmethod
     def parse(cls, text: str, *, path: Path, lenient: bool = False) -> Document:
@@ -70,7 +77,7 @@ def build_cue_document(
         if block.timing_line:
             try:
                 start, end = reader.stamp_ms(block.start), reader.stamp_ms(block.end)
-            except Exception as err:  # pysrt and our parser raise different types
+            except ValueError as err:
                 _problem(
                     f"bad time stamp in {block.start!r} --> {block.end!r}",
                     path,

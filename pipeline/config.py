@@ -255,6 +255,14 @@ def build_config(
                 ("output",),
                 f"formats: {', '.join(SUBTITLE_FORMATS)}",
             )
+    from pipeline.readers import FORMATS as READER_FORMATS
+
+    if raw.inputs.format != "auto" and raw.inputs.format not in READER_FORMATS:
+        raise where.error(
+            f"unknown transcript format '{raw.inputs.format}'",
+            ("inputs", "format"),
+            f"formats: auto, {', '.join(sorted(READER_FORMATS))}",
+        )
     sections = {
         name: _build_section(name, cls, getattr(raw, name), where)
         for name, cls in _section_types().items()

@@ -84,3 +84,10 @@ def test_invalid_yaml_names_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(_write(tmp_path, "inputs:\n  audio: [a\n"))
     assert err.value.line is not None
+
+
+def test_unknown_transcript_format(tmp_path: Path) -> None:
+    path = _write(tmp_path, "inputs:\n  audio: a.wav\n  format: srtt\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "srtt" in str(err.value) and err.value.line == 3

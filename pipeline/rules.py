@@ -11,7 +11,7 @@ a Chinese line limit (two display columns each in mixed text), never bytes or wo
 >>> limits("netflix", "zh").max_chars
 16
 >>> line_length("你好，world", "zh")
-5
+6
 >>> line_length("你好，world", "en")
 11
 """
@@ -153,7 +153,7 @@ def reading_chars(text: str, lang: str) -> int:
     """Characters a viewer reads in ``text`` (line breaks do not count).
 
     >>> reading_chars("Hello,\\nworld", "en")
-    12
+    11
     >>> reading_chars("你好，\\n世界。", "zh")
     6
     """

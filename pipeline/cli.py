@@ -257,8 +257,8 @@ def lint(
     except PipelineError as err:
         raise _fail(err) from None
     for line in result.format_lines():
-        out_console.print(line, highlight=False)
-    out_console.print(result.summary(), highlight=False)
+        out_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    out_console.print(result.summary(), highlight=False, markup=False, soft_wrap=True)
     if result.hard_count:
         raise typer.Exit(code=1)
 

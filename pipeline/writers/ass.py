@@ -47,8 +47,12 @@ def _style(lang: str, size: float) -> pysubs2.SSAStyle:
 
 
 def escape(line: str) -> str:
-    """One display line as ASS text: no newline, and ``{`` not read as an override block."""
-    return line.replace("\n", " ").replace("{", "\\{")
+    """One display line as ASS text (a stray newline would end the event's line in the file).
+
+    ASS has no portable escape for ``{`` (libass reads ``\\{``, pysubs2 and VSFilter do not), so
+    braces are written as they are; transcripts of speech do not hold them.
+    """
+    return line.replace("\n", " ")
 
 
 def event_text(cue: Cue, langs: tuple[str, ...]) -> str:

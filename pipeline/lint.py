@@ -1,0 +1,644 @@
+"""Check subtitles against broadcast style rules: line length and count, timing, reading speed.
+
+Every number comes from :mod:`pipeline.rules`, the same table :mod:`pipeline.segment` builds cues
+with, so a freshly segmented track lints clean by construction and the two can never drift apart.
+Rules are data: each row of :data:`RULES` names a rule, says whether breaking it is *hard* (the file
+is wrong for broadcast: ``subweave lint`` exits 1) or *soft* (worth a look), and holds the check.
+
+Files are read with pysrt, webvtt-py or pysubs2 (by extension, then by content) after a line scan
+that finds malformed time lines first, so a broken file is reported as ``file:line: what`` rather
+than as a library traceback. Languages are decided per line from the script when not given: a
+stacked bilingual file has each line checked against the limits of its own language.
+
+>>> track = Track(("en",), (Cue(0, 500, {"en": ("Hi.",)}),))
+>>> print(lint_track(track).summary())
+1 cue: 1 hard violation (min-duration 1), 0 soft; 100.0% within reading speed
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import PipelineError, SubtitleFormatError
+from pipeline.model import Cue, Track
+from pipeline.rules import Limits, base_lang, limits, line_length, reading_chars, word_count
+from pipeline.timecode import MS_PER_MINUTE, MS_PER_SECOND, ms_to_srt, parse_stamp
+
+#: Longest line quoted in a message, in characters.
+QUOTE_CHARS = 60
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: Spaces between two Han characters (the ideographic space U+3000 is a deliberate separator).
+_HAN_SPACE = re.compile(f"(?<=[{_HAN}])[ \t\u00a0]+(?=[{_HAN}])")
+#: Cyrillic languages share the limits of the script :func:`detect_lang` calls "ru".
+_CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
+_SAME_SCRIPT = {"yue": "zh", "ja": "ja", "ko": "ko", "zh": "zh"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule in one cue.
+
+    Attributes:
+        cue: 1-based cue number in file order.
+        start_ms: the cue's in-time.
+        rule: the rule id (a row of :data:`RULES`).
+        measured: what the cue has (characters, lines, ms, cps, wpm: the rule's unit).
+        limit: what the rule allows, in the same unit.
+        hard: whether the rule is hard.
+        message: the measured value against the limit, and where, for people.
+    """
+
+    cue: int
+    start_ms: int
+    rule: str
+    measured: float
+    limit: float
+    hard: bool
+    message: str
+
+    def format(self) -> str:
+        """``#12 00:01:02,345 line-length: 47 chars > 42 (line 1: "...")``."""
+        return f"#{self.cue} {ms_to_srt(max(self.start_ms, 0))} {self.rule}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    """What :func:`lint_file` or :func:`lint_track` found.
+
+    Attributes:
+        violations: every violation, in cue order.
+        cue_count: cues checked.
+        cps_within: share of timed cues with text whose reading speed is within the limit of
+            each of their languages (1.0 when there are none).
+        langs: the languages the lines were checked as, in order of first appearance.
+        profile: the rule profile.
+    """
+
+    violations: tuple[Violation, ...]
+    cue_count: int
+    cps_within: float = 1.0
+    langs: tuple[str, ...] = ()
+    profile: str = "netflix"
+
+    @property
+    def hard_count(self) -> int:
+        """Hard violations: any makes ``subweave lint`` exit 1."""
+        return sum(v.hard for v in self.violations)
+
+    @property
+    def soft_count(self) -> int:
+        """Soft violations."""
+        return len(self.violations) - self.hard_count
+
+    def format_lines(self) -> Iterator[str]:
+        """One line per violation."""
+        return (v.format() for v in self.violations)
+
+    def summary(self) -> str:
+        """``124 cues: 0 hard violations, 3 soft (reading-speed 3); 97.6% within reading speed``."""
+
+        def by_rule(hard: bool) -> str:
+            counts = Counter(v.rule for v in self.violations if v.hard == hard)
+            return f" ({', '.join(f'{r} {n}' for r, n in counts.items())})" if counts else ""
+
+        hard = self.hard_count
+        return (
+            f"{_plural(self.cue_count, 'cue')}: {_plural(hard, 'hard violation')}{by_rule(True)}, "
+            f"{self.soft_count} soft{by_rule(False)}; "
+            f"{self.cps_within * 100:.1f}% within reading speed"
+        )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass(frozen=True, slots=True)
+class LintCue:
+    """A cue as lint sees it: unlike :class:`~pipeline.model.Cue` it may be empty or end first.
+
+    Attributes:
+        number: 1-based position in the file.
+        start_ms: in-time.
+        end_ms: out-time.
+        lines: ``(lang, text)`` per display line, top to bottom, markup removed.
+    """
+
+    number: int
+    start_ms: int
+    end_ms: int
+    lines: tuple[tuple[str, str], ...]
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    def by_lang(self) -> dict[str, list[str]]:
+        """Non-blank lines per language, in stacking order."""
+        out: dict[str, list[str]] = {}
+        for lang, text in self.lines:
+            if text.strip():
+                out.setdefault(lang, []).append(text)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CueContext:
+    """What a rule check sees: the cue, the cue before it and the limits that apply."""
+
+    cue: LintCue
+    previous: LintCue | None  # the earlier cue that ends last
+    timing: Limits  # durations and gaps (the same for every language)
+    limits_of: Callable[[str], Limits]
+    bilingual: bool
+
+
+#: (measured, limit, message) for one violation of one rule.
+Finding = tuple[float, float, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A row of :data:`RULES`."""
+
+    id: str
+    hard: bool
+    check: Callable[[CueContext], Iterator[Finding]]
+    description: str
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"' if len(text) <= QUOTE_CHARS else f'"{text[: QUOTE_CHARS - 1]}…"'
+
+
+def _timed(ctx: CueContext) -> bool:
+    return ctx.cue.duration_ms > 0
+
+
+def _end_before_start(ctx: CueContext) -> Iterator[Finding]:
+    ms = ctx.cue.duration_ms
+    if ms < 0:
+        yield ms, 0, f"ends {-ms} ms before its start"
+    elif ms == 0:
+        yield ms, 0, "ends at its start"
+
+
+def _empty(ctx: CueContext) -> Iterator[Finding]:
+    if not ctx.cue.by_lang():
+        yield 0, 1, "no text"
+
+
+def _line_length(ctx: CueContext) -> Iterator[Finding]:
+    for i, (lang, text) in enumerate(ctx.cue.lines, start=1):
+        n, limit = line_length(text, lang), ctx.limits_of(lang).max_chars
+        if n > limit:
+            where = f"line {i}, {lang}" if ctx.bilingual else f"line {i}"
+            yield n, limit, f"{n} chars > {limit} ({where}: {_quote(text)})"
+
+
+def _line_count(ctx: CueContext) -> Iterator[Finding]:
+    for lang, lines in ctx.cue.by_lang().items():
+        limit = ctx.limits_of(lang).max_lines
+        if len(lines) > limit:
+            yield (
+                len(lines),
+                limit,
+                f"{len(lines)} lines > {limit}" + (f" ({lang})" if ctx.bilingual else ""),
+            )
+
+
+def _overlap(ctx: CueContext) -> Iterator[Finding]:
+    prev = ctx.previous
+    if prev is not None and ctx.cue.start_ms < prev.end_ms:
+        ms = prev.end_ms - ctx.cue.start_ms
+        yield ms, 0, f"starts {ms} ms before #{prev.number} ends"
+
+
+def _gap(ctx: CueContext) -> Iterator[Finding]:
+    prev = ctx.previous
+    if prev is not None and 0 < ctx.cue.start_ms - prev.end_ms < ctx.timing.min_gap_ms:
+        gap = ctx.cue.start_ms - prev.end_ms
+        yield (
+            gap,
+            ctx.timing.min_gap_ms,
+            f"{gap} ms after #{prev.number} < {ctx.timing.min_gap_ms} ms",
+        )
+
+
+def _min_duration(ctx: CueContext) -> Iterator[Finding]:
+    # Short cues are flagged even when they chain into the next one: the viewer still gets
+    # too little time for this cue's text.
+    ms, limit = ctx.cue.duration_ms, ctx.timing.min_duration_ms
+    if 0 < ms < limit:
+        yield ms, limit, f"{ms} ms < {limit} ms"
+
+
+def _max_duration(ctx: CueContext) -> Iterator[Finding]:
+    ms, limit = ctx.cue.duration_ms, ctx.timing.max_duration_ms
+    if ms > limit:
+        yield ms, limit, f"{ms} ms > {limit} ms"
+
+
+def cue_cps(cue: LintCue, lang: str) -> float:
+    """Reading speed of ``cue``'s ``lang`` lines in characters per second (0 when untimed)."""
+    if cue.duration_ms <= 0:
+        return 0.0
+    text = "\n".join(cue.by_lang().get(lang, ()))
+    return reading_chars(text, lang) * MS_PER_SECOND / cue.duration_ms
+
+
+def _reading_speed(ctx: CueContext) -> Iterator[Finding]:
+    for lang in ctx.cue.by_lang():
+        cps, limit = cue_cps(ctx.cue, lang), ctx.limits_of(lang).max_cps
+        if cps > limit:
+            suffix = f" ({lang})" if ctx.bilingual else ""
+            yield cps, limit, f"{cps:.1f} cps > {limit:g}{suffix}"
+
+
+def _words_per_minute(ctx: CueContext) -> Iterator[Finding]:
+    if not _timed(ctx):
+        return
+    for lang, lines in ctx.cue.by_lang().items():
+        limit = ctx.limits_of(lang).max_wpm
+        wpm = word_count(" ".join(lines)) * MS_PER_MINUTE / ctx.cue.duration_ms
+        if limit is not None and wpm > limit:
+            yield wpm, limit, f"{wpm:.0f} wpm > {limit:g}" + (f" ({lang})" if ctx.bilingual else "")
+
+
+def _cjk_spaces(ctx: CueContext) -> Iterator[Finding]:
+    for i, (_, text) in enumerate(ctx.cue.lines, start=1):
+        n = len(_HAN_SPACE.findall(text))
+        if n:
+            yield n, 0, f"{_plural(n, 'space')} between Han characters (line {i}: {_quote(text)})"
+
+
+#: Every rule, in the order its violations are listed for a cue.
+RULES: tuple[Rule, ...] = (
+    Rule("end-before-start", True, _end_before_start, "out-time at or before in-time"),
+    Rule("empty", True, _empty, "a cue with no text"),
+    Rule("line-length", True, _line_length, "characters per line > max_chars"),
+    Rule("line-count", True, _line_count, "lines per language > max_lines"),
+    Rule("overlap", True, _overlap, "starts before the previous cue ends"),
+    Rule("gap", True, _gap, "0 < gap to the previous cue < min_gap_ms"),
+    Rule("min-duration", True, _min_duration, "duration < min_duration_ms"),
+    Rule("max-duration", False, _max_duration, "duration > max_duration_ms"),
+    Rule("reading-speed", False, _reading_speed, "characters per second > max_cps"),
+    Rule("words-per-minute", False, _words_per_minute, "words per minute > max_wpm (BBC)"),
+    Rule("cjk-spaces", False, _cjk_spaces, "spaces between Han characters"),
+)
+
+
+def lint_cues(
+    cues: Sequence[LintCue], profile: str = "netflix", fps: float = 24.0, timing_lang: str = "en"
+) -> LintResult:
+    """Run every rule of :data:`RULES` over ``cues``.
+
+    Raises:
+        ConfigError: for an unknown profile or a non-positive ``fps``.
+    """
+    cache: dict[str, Limits] = {}
+
+    def limits_of(lang: str) -> Limits:
+        if lang not in cache:
+            cache[lang] = limits(profile, lang, fps)
+        return cache[lang]
+
+    langs = tuple(dict.fromkeys(lang for cue in cues for lang, _ in cue.lines))
+    timing = limits_of(timing_lang)
+    found: list[Violation] = []
+    previous: LintCue | None = None
+    within = timed = 0
+    for cue in cues:
+        ctx = CueContext(cue, previous, timing, limits_of, len(langs) > 1)
+        for rule in RULES:
+            for measured, limit, message in rule.check(ctx):
+                found.append(
+                    Violation(
+                        cue.number, cue.start_ms, rule.id, measured, limit, rule.hard, message
+                    )
+                )
+        text_langs = cue.by_lang()
+        if cue.duration_ms > 0 and text_langs:
+            timed += 1
+            within += all(cue_cps(cue, lang) <= limits_of(lang).max_cps for lang in text_langs)
+        if previous is None or cue.end_ms >= previous.end_ms:
+            previous = cue
+    share = within / timed if timed else 1.0
+    return LintResult(tuple(found), len(cues), share, langs, profile)
+
+
+def lint_track(
+    track: Track, lang: str | None = None, profile: str = "netflix", fps: float = 24.0
+) -> LintResult:
+    """Lint an in-memory track; each language is checked against its own limits.
+
+    Args:
+        track: the cues.
+        lang: the language of lines whose key names none (``""``, ``"und"``); a track's own
+            language codes always win, so a bilingual track passed with its target language
+            still has its source lines checked as the source language.
+        profile: ``netflix`` or ``bbc``.
+        fps: frame rate for the gap rule.
+
+    Raises:
+        ConfigError: for an unknown profile.
+    """
+    fallback = lang or "en"
+
+    def key(code: str) -> str:
+        return fallback if code in ("", "und") else code
+
+    cues = [
+        LintCue(
+            i,
+            cue.start_ms,
+            cue.end_ms,
+            tuple((key(code), text) for code in _order(cue, track) for text in cue.lines[code]),
+        )
+        for i, cue in enumerate(track.cues, start=1)
+    ]
+    primary = key(track.langs[0]) if track.langs else fallback
+    return lint_cues(cues, profile, fps, primary)
+
+
+def _order(cue: Cue, track: Track) -> list[str]:
+    return [
+        *(c for c in track.langs if c in cue.lines),
+        *(c for c in cue.lines if c not in track.langs),
+    ]
+
+
+def lint_file(
+    path: Path | str, lang: str | None = None, profile: str = "netflix", fps: float = 24.0
+) -> LintResult:
+    """Read an SRT, VTT or ASS file and lint it.
+
+    Args:
+        path: the subtitle file.
+        lang: the language of the file's lines (others in another script keep their own);
+            None guesses every line's language from its script.
+        profile: ``netflix`` or ``bbc``.
+        fps: frame rate for the gap rule.
+
+    Raises:
+        SubtitleFormatError: when the file cannot be read or is malformed (names file and line).
+        ConfigError: for an unknown profile.
+    """
+    return _lint_raw(read_subtitles(Path(path)), lang, profile, fps)
+
+
+def _lint_raw(raw: Sequence[RawCue], lang: str | None, profile: str, fps: float) -> LintResult:
+    from pipeline.readers.lang import detect_lang, dominant_lang
+
+    every = [line for _, _, lines in raw for line in lines]
+    dominant = lang or dominant_lang(every)
+    cues: list[LintCue] = []
+    for number, (start, end, lines) in enumerate(raw, start=1):
+        detected = [detect_lang(line, "") for line in lines]
+        cue_default = next((d for d in detected if d), dominant)
+        assigned = [_as_lang(d or cue_default, lang) for d in detected]
+        cues.append(LintCue(number, start, end, tuple(zip(assigned, lines, strict=True))))
+    return lint_cues(cues, profile, fps, dominant)
+
+
+def script_family(lang: str) -> str:
+    """The code :func:`~pipeline.readers.lang.detect_lang` gives text in ``lang``'s script.
+
+    >>> script_family("zh-Hans"), script_family("uk"), script_family("fr")
+    ('zh', 'ru', 'en')
+    """
+    base = base_lang(lang)
+    if base in _CYRILLIC:
+        return "ru"
+    if base in _SAME_SCRIPT:
+        return _SAME_SCRIPT[base]
+    return base if base in ("el", "ar", "he", "hi", "th") else "en"
+
+
+def _as_lang(detected: str, given: str | None) -> str:
+    """A line's language: the given one when the line is in its script, else the detected one."""
+    if given is not None and script_family(given) == detected:
+        return given
+    return detected
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+#: (start_ms, end_ms, display lines without markup) of one cue as the file has it.
+RawCue = tuple[int, int, list[str]]
+
+#: File suffix -> subtitle format.
+EXTENSIONS = {".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ass"}
+_SRT_TIMING = re.compile(r"^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->", re.MULTILINE)
+_SRT_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+_VTT_SKIP = ("NOTE", "STYLE", "REGION")
+
+
+def detect_subtitle_format(text: str, path: Path) -> str:
+    """``srt``, ``vtt`` or ``ass``: by the file's suffix, else by its content.
+
+    Raises:
+        SubtitleFormatError: when neither says.
+    """
+    by_suffix = EXTENSIONS.get(path.suffix.lower())
+    if by_suffix:
+        return by_suffix
+    head = text.lstrip()
+    if head.startswith("WEBVTT"):
+        return "vtt"
+    if head.startswith("[Script Info]") or "\n[Events]" in text:
+        return "ass"
+    if _SRT_TIMING.search(text):
+        return "srt"
+    raise SubtitleFormatError(
+        "not a subtitle file: no SRT, WebVTT or ASS cues found",
+        path=path,
+        hint="give an .srt, .vtt or .ass file",
+    )
+
+
+def read_subtitles(path: Path) -> list[RawCue]:
+    """The cues of an SRT, VTT or ASS file, in file order.
+
+    Raises:
+        SubtitleFormatError: when the file cannot be read or is malformed.
+    """
+    from pipeline.readers.textfile import decode_bytes
+
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SubtitleFormatError(
+            f"cannot read subtitle file ({err.strerror or err})",
+            path=path,
+            hint="check the path and its permissions",
+        ) from err
+    try:
+        text = decode_bytes(data, path).text
+    except PipelineError as err:
+        raise SubtitleFormatError(
+            err.message.replace("transcript", "subtitle file"), path=path
+        ) from err
+    readers = {"srt": _read_srt, "vtt": _read_vtt, "ass": _read_ass}
+    return readers[detect_subtitle_format(text, path)](text, path)
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Blank-line separated blocks of ``text`` with the 1-based number of their first line."""
+    block: list[str] = []
+    first = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            if not block:
+                first = number
+            block.append(line)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _stamps(line: str, path: Path, number: int) -> tuple[int, int]:
+    """In- and out-time of a ``start --> end [settings]`` line."""
+    left, _, right = line.partition("-->")
+    end = right.split()[0] if right.split() else ""
+    try:
+        return parse_stamp(left), parse_stamp(end)
+    except ValueError:
+        raise SubtitleFormatError(
+            f"malformed time line {line.strip()!r}",
+            path=path,
+            line=number,
+            hint="write it as HH:MM:SS,mmm --> HH:MM:SS,mmm",
+        ) from None
+
+
+def _timing_index(block: list[str], first: int, path: Path, what: str) -> int:
+    """Index in ``block`` of its time line (first, or after a cue identifier)."""
+    for i, line in enumerate(block[:2]):
+        if "-->" in line:
+            return i
+    raise SubtitleFormatError(
+        f"expected a {what} followed by a time line, found {block[0].strip()[:QUOTE_CHARS]!r}",
+        path=path,
+        line=first,
+        hint="every cue starts with a time line 'start --> end'; no blank lines inside a cue",
+    )
+
+
+def _read_srt(text: str, path: Path) -> list[RawCue]:
+    import pysrt
+
+    cues: list[RawCue] = []
+    for first, block in _blocks(text):
+        at = _timing_index(block, first, path, "cue number")
+        if at == 1 and not block[0].strip().isdigit():
+            raise SubtitleFormatError(
+                f"cue number {block[0].strip()[:QUOTE_CHARS]!r} is not a number",
+                path=path,
+                line=first,
+            )
+        _stamps(block[at], path, first + at)
+        try:
+            item = pysrt.SubRipItem.from_lines(block if at == 1 else ["0", *block])
+        except (pysrt.Error, ValueError) as err:
+            raise SubtitleFormatError(f"malformed cue ({err})", path=path, line=first) from err
+        lines = [_SRT_TAG.sub("", line).strip() for line in str(item.text).split("\n")]
+        cues.append((int(item.start.ordinal), int(item.end.ordinal), [x for x in lines if x]))
+    return cues
+
+
+def _read_vtt(text: str, path: Path) -> list[RawCue]:
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    blocks = list(_blocks(text))
+    if not blocks or not blocks[0][1][0].lstrip().startswith("WEBVTT"):
+        raise SubtitleFormatError(
+            "missing WEBVTT header", path=path, line=1, hint="a WebVTT file starts with 'WEBVTT'"
+        )
+    for first, block in blocks[1:]:
+        if block[0].strip().split(" ")[0] in _VTT_SKIP:
+            continue
+        at = _timing_index(block, first, path, "cue identifier")
+        _stamps(block[at], path, first + at)
+    try:
+        captions = webvtt.from_string(text, strict=True).captions
+    except (MalformedCaptionError, MalformedFileError, ValueError) as err:
+        raise SubtitleFormatError(f"malformed WebVTT ({err})", path=path) from err
+    return [
+        (
+            int(c.start_time.in_milliseconds()),
+            int(c.end_time.in_milliseconds()),
+            [html.unescape(line).strip() for line in str(c.text).split("\n") if line.strip()],
+        )
+        for c in captions
+    ]
+
+
+def _read_ass(text: str, path: Path) -> list[RawCue]:
+    import pysubs2
+
+    fields: list[str] = []
+    section = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped.lower()
+        elif section == "[events]" and stripped.lower().startswith("format:"):
+            fields = [f.strip().lower() for f in stripped.split(":", 1)[1].split(",")]
+        elif section == "[events]" and stripped.lower().startswith(("dialogue:", "comment:")):
+            values = stripped.split(":", 1)[1].split(",", len(fields) - 1) if fields else []
+            if not fields or len(values) < len(fields) or "start" not in fields:
+                raise SubtitleFormatError(
+                    "malformed event line (fields do not match the [Events] Format line)",
+                    path=path,
+                    line=number,
+                )
+            for name in ("start", "end"):
+                try:
+                    parse_stamp(values[fields.index(name)])
+                except (ValueError, IndexError):
+                    raise SubtitleFormatError(
+                        f"malformed {name} time in event line",
+                        path=path,
+                        line=number,
+                        hint="write times as H:MM:SS.cc",
+                    ) from None
+    if not fields:
+        raise SubtitleFormatError(
+            "no [Events] section with a Format line", path=path, hint="is this an ASS file?"
+        )
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_="ass")
+    except (pysubs2.Pysubs2Error, ValueError) as err:
+        raise SubtitleFormatError(f"malformed ASS ({err})", path=path) from err
+    return [
+        (
+            int(event.start),
+            int(event.end),
+            [line.strip() for line in str(event.plaintext).split("\n") if line.strip()],
+        )
+        for event in subs.events
+        if not event.is_comment and not event.is_drawing
+    ]
+
+
+__all__ = [
+    "RULES",
+    "LintCue",
+    "LintResult",
+    "Rule",
+    "Violation",
+    "detect_subtitle_format",
+    "lint_cues",
+    "lint_file",
+    "lint_track",
+    "read_subtitles",
+]

@@ -172,9 +172,18 @@ def _match(a: Sequence[str], b: Sequence[str]) -> dict[int, int]:
 
 
 def transcript_map(truth: Truth, out: Sequence[OutWord]) -> list[int | None]:
-    """For each output (transcript) word, the truth word it is, or None when unspoken."""
-    if truth.transcript is not None and len(truth.transcript) == len(out):
-        return list(truth.transcript)
+    """For each output (transcript) word, the truth word it is, or None when unspoken.
+
+    With the truth's own transcript map, output words are matched to its entries (directly
+    when the texts agree one to one, else by text, since the reader may drop a heading);
+    without one, to the truth words by text.
+    """
+    if truth.transcript is not None:
+        texts = [w.text for w in out]
+        if list(truth.transcript_text) == texts:
+            return list(truth.transcript)
+        m = _match([norm(t) for t in texts], [norm(t) for t in truth.transcript_text])
+        return [truth.transcript[m[i]] if i in m else None for i in range(len(out))]
     m = _match([norm(w.text) for w in out], [norm(w.text) for w in truth.words])
     return [m.get(i) for i in range(len(out))]
 
@@ -208,6 +217,8 @@ def score(
     ends: list[int] = []
     spoken = timed = absent = absent_timed = 0
     for word, ti in zip(out, mapping, strict=True):
+        if not norm(word.text):  # punctuation-only token ("—"): neither spoken nor absent
+            continue
         if ti is None:
             absent += 1
             absent_timed += word.start_ms is not None

@@ -1,0 +1,451 @@
+"""Alignment benchmark: synthetic cases with known word timing (and real speech), scored.
+
+``python -m bench.run [--quick] [--cases clean,edited,noisy] [--long] [--model base]
+[--threads 2] [--no-stablets] [--no-real] [--reuse]`` (``make bench`` runs it with defaults)
+
+For each case (:mod:`bench.cases`) it runs subweave in a child process, with the given model on
+``--threads`` CPU threads, and measures the child's wall time, CPU time and peak RSS (``wait4``).
+When the pipeline has its segment stage this is exactly ``subweave align AUDIO TRANSCRIPT --out
+DIR --config CFG --model M --force``; until then a child runs the stages that exist (ingest,
+vad, transcribe, parse, align) through the library, and writes ``<stem>.words.json`` itself.
+It scores the output with :mod:`bench.score`, runs stable-ts's ``align()`` with the same model
+on the same cases (:mod:`bench.stablets`, a throwaway venv) unless ``--no-stablets``, adds the
+real-speech case (:mod:`bench.real`) unless ``--no-real``, and writes ``bench/RESULTS.md``
+(``--quick`` writes ``bench/work/RESULTS.quick.md`` instead) and a JSON twin under bench/work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def _pipeline_has_segment() -> bool:
+    return importlib.util.find_spec("pipeline.segment") is not None
+
+
+def run_child(cmd: Sequence[str], log: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a command; wall time, CPU time and peak RSS of that child alone (``os.wait4``)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    with log.open("w") as handle:
+        proc = subprocess.Popen(list(cmd), stdout=handle, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - began
+    return {
+        "rc": proc.returncode,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kB
+    }
+
+
+# --- the child that drives the pipeline when the CLI cannot run yet ---------------
+
+
+def drive(audio: Path, transcript: Path, out: Path, model: str, threads: int, reuse: bool) -> None:
+    """Stages ingest..align through the library; writes words.json and timings.json."""
+    from pipeline import artifacts as art
+    from pipeline.align import AlignOptions, align_words, document_words
+    from pipeline.asr import AsrOptions, transcribe
+    from pipeline.audio import VadOptions, load_audio, speech_regions
+    from pipeline.readers import read_transcript
+
+    out.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    sound = load_audio(audio)
+    times["ingest"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    regions = speech_regions(sound, VadOptions())
+    times["vad"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    cached = out / "03_transcribe.json"
+    if reuse and cached.exists():
+        rec = art.recognition_from_json(art.read_json(cached))
+    else:
+        rec = transcribe(sound, AsrOptions(model=model, language="en", cpu_threads=threads))
+        art.write_json(cached, art.recognition_to_json(rec))
+    times["transcribe"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    doc = read_transcript(transcript)
+    words = document_words(doc, "en")
+    times["parse"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = align_words(words, rec.words, AlignOptions(), regions, rec.duration_ms)
+    times["align"] = time.perf_counter() - t0
+    art.write_json(out / "05_align.json", {"words": art.words_to_json(result.words)})
+    try:
+        from pipeline.writers import render_words_json
+
+        text = render_words_json(result.words, "en")
+    except ImportError:
+        text = json.dumps(
+            {
+                "language": "en",
+                "words": [
+                    {
+                        "text": w.text,
+                        "start": None if w.start_ms is None else w.start_ms / 1000,
+                        "end": None if w.end_ms is None else w.end_ms / 1000,
+                        "status": w.status,
+                        "speaker": w.speaker,
+                    }
+                    for w in result.words
+                ],
+            }
+        )
+    (out / f"{audio.stem}.words.json").write_text(text, encoding="utf-8")
+    (out / "timings.json").write_text(json.dumps({k: round(v, 3) for k, v in times.items()}))
+
+
+_STAGE_LINE = re.compile(r"✓ (\w+) \(([\d.]+) s;")
+
+
+def run_subweave(
+    audio: Path, transcript: Path, out: Path, model: str, threads: int, reuse: bool
+) -> dict[str, Any]:
+    """One subweave run on one case; figures of the run (not yet the scores)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in (*out.glob("*.words.json"), *out.glob("*.srt")):
+        stale.unlink()
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+    log = out / "run.log"
+    if _pipeline_has_segment():
+        cfg = out / "bench.yaml"
+        cfg.write_text(
+            f"asr: {{model: {model}, language: en, compute_type: int8, cpu_threads: {threads}}}\n"
+            "output: {formats: [srt], words_json: true}\n",
+            encoding="utf-8",
+        )
+        cmd = [str(Path(sys.executable).with_name("subweave"))]
+        cmd += ["align", str(audio), str(transcript), "--out", str(out), "--config", str(cfg)]
+        cmd += ["--model", model] + ([] if reuse else ["--force"])
+        mode = "cli"
+    else:
+        cmd = [sys.executable, "-m", "bench.run", "--drive", str(audio), str(transcript), str(out)]
+        cmd += ["--model", model, "--threads", str(threads)] + (["--reuse"] if reuse else [])
+        mode = "library (stages ingest..align; segment not landed)"
+    res = run_child(cmd, log, env)
+    res["mode"] = mode
+    if res["rc"] != 0:
+        res["error"] = log.read_text(errors="replace")[-2000:]
+        return res
+    if (out / "timings.json").exists():
+        res["stages"] = json.loads((out / "timings.json").read_text())
+    else:
+        res["stages"] = {m[1]: float(m[2]) for m in _STAGE_LINE.finditer(log.read_text())}
+    return res
+
+
+def score_run(case: Any, out: Path) -> dict[str, Any]:
+    from bench.score import load_cues, load_output, load_truth, score
+
+    srts = sorted(out.glob("*.en.srt"))
+    cues = load_cues(srts[0]) if srts else None
+    return score(load_truth(case.truth), load_output(out), cues)
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = -1.0
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model or platform.processor(),
+        "python": platform.python_version(),
+        "load_1min_at_start": round(load, 2),
+    }
+
+
+def git_commit() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "pipeline", "bench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return rev + (" (+ uncommitted changes)" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+# --- report -----------------------------------------------------------------------
+
+
+def _f(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:g}{suffix}"
+    return f"{value}{suffix}"
+
+
+ROWS: list[tuple[str, Any]] = [
+    ("coverage (% spoken words timed)", lambda s: s.get("coverage")),
+    ("word start median abs err (ms)", lambda s: s["word_start"].get("median_ms")),
+    ("word start p90 abs err (ms)", lambda s: s["word_start"].get("p90_ms")),
+    ("word start signed median (ms)", lambda s: s["word_start"].get("signed_median_ms")),
+    ("% word starts within 50 ms", lambda s: s["word_start"].get("within_50")),
+    ("% word starts within 100 ms", lambda s: s["word_start"].get("within_100")),
+    ("% word starts within 200 ms", lambda s: s["word_start"].get("within_200")),
+    ("word end median abs err (ms)", lambda s: s["word_end"].get("median_ms")),
+    (
+        "absent transcript words / given a time",
+        lambda s: f"{s['absent_words']} / {s['absent_timed']}",
+    ),
+    ("words timed inside the ad read", lambda s: s.get("words_in_unsupported")),
+    ("% cue starts within 125 ms", lambda s: s.get("cue_start_within_125")),
+    ("cue end median abs err (ms)", lambda s: s.get("cue_end", {}).get("median_ms")),
+    ("cues overlapping the ad > 0.5 s", lambda s: s.get("cues_on_unsupported")),
+]
+
+
+def _speed_rows(run: dict[str, Any], audio_s: float) -> dict[str, Any]:
+    stages = run.get("stages", {})
+    wall = run["wall_s"]
+    align_s = stages.get("align")
+    return {
+        "wall_s": wall,
+        "x_realtime": round(audio_s / wall, 1) if wall else None,
+        "s_per_audio_min": round(wall / (audio_s / 60), 2) if audio_s else None,
+        "transcribe_s": stages.get("transcribe"),
+        "align_s": align_s,
+        "align_share_pct": round(100 * align_s / wall, 2) if align_s is not None else None,
+        "peak_rss_mb": run["peak_rss_mb"],
+        "cpu_s": run["cpu_s"],
+    }
+
+
+def write_report(results: dict[str, Any], path: Path) -> None:
+    meta = results["meta"]
+    lines = [
+        "# Alignment benchmark results",
+        "",
+        "Written by `python -m bench.run` (`make bench`); do not edit by hand.",
+        "",
+        f"- command: `{meta['command']}`",
+        f"- commit: {meta['commit']}",
+        f"- machine: {meta['machine']['nproc']} CPU(s), {meta['machine']['cpu']}; "
+        f"1-min load at start {meta['machine']['load_1min_at_start']} "
+        "(the machine is shared: wall times carry noise, ratios measured in the same run less so)",
+        f"- model: `{meta['model']}`, {meta['threads']} CPU threads, int8; "
+        f"subweave run mode: {meta.get('mode', '?')}",
+        f"- total bench wall time: {meta.get('bench_wall_s', '?')} s",
+        "",
+    ]
+    cases = results["cases"]
+    have_st = any("stablets" in c for c in cases.values())
+    lines += ["## Accuracy", ""]
+    header = ["figure"]
+    for name in cases:
+        header.append(f"{name} subweave")
+        if have_st:
+            header.append(f"{name} stable-ts")
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for label, get in ROWS:
+        row = [label]
+        for c in cases.values():
+            for key in ("subweave", "stablets") if have_st else ("subweave",):
+                sc = c.get(key, {}).get("score")
+                try:
+                    row.append(_f(get(sc)) if sc else "–")
+                except (KeyError, TypeError):
+                    row.append("–")
+        lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "## Speed", ""]
+    sh = [
+        "case",
+        "audio (s)",
+        "tool",
+        "wall (s)",
+        "x realtime",
+        "s / audio min",
+        "transcribe (s)",
+        "align (s)",
+        "align share (%)",
+        "peak RSS (MB)",
+        "CPU (s)",
+    ]
+    lines.append("| " + " | ".join(sh) + " |")
+    lines.append("|" + "---|" * len(sh))
+    for name, c in cases.items():
+        for key, tool in (("subweave", "subweave"), ("stablets", "stable-ts")):
+            if key not in c or "speed" not in c[key]:
+                continue
+            sp = c[key]["speed"]
+            lines.append(
+                "| "
+                + " | ".join(
+                    _f(v)
+                    for v in (
+                        name,
+                        round(c["audio_s"], 1),
+                        tool,
+                        sp["wall_s"],
+                        sp["x_realtime"],
+                        sp["s_per_audio_min"],
+                        sp.get("transcribe_s"),
+                        sp.get("align_s"),
+                        sp.get("align_share_pct"),
+                        sp["peak_rss_mb"],
+                        sp["cpu_s"],
+                    )
+                )
+                + " |"
+            )
+    ratios = [
+        (name, c["stablets"]["speed"]["wall_s"] / c["subweave"]["speed"]["wall_s"])
+        for name, c in cases.items()
+        if "speed" in c.get("stablets", {}) and "speed" in c.get("subweave", {})
+    ]
+    if ratios:
+        lines += [
+            "",
+            "Throughput ratio (stable-ts wall / subweave wall, same run, same model):",
+            "",
+        ]
+        lines += [f"- {name}: {r:.2f}x" for name, r in ratios]
+    for name, c in cases.items():
+        for key in ("subweave", "stablets"):
+            if c.get(key, {}).get("error"):
+                lines += [
+                    "",
+                    f"**{name} / {key} failed:**",
+                    "",
+                    "```",
+                    c[key]["error"][-1500:],
+                    "```",
+                ]
+    if results.get("stablets_note"):
+        lines += ["", "## stable-ts", "", results["stablets_note"]]
+    if results.get("real"):
+        lines += ["", "## Real speech", "", results["real"].get("markdown", "")]
+    if results.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1.5-minute clips")
+    parser.add_argument("--cases", default="clean,edited,noisy")
+    parser.add_argument("--long", action="store_true", help="add the >1 h case")
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-stablets", action="store_true")
+    parser.add_argument("--no-real", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="reuse cached transcriptions")
+    parser.add_argument("--out", type=Path, help="results markdown (default: bench/RESULTS.md)")
+    parser.add_argument(
+        "--drive", nargs=3, metavar=("AUDIO", "TRANSCRIPT", "OUT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.drive:
+        a, t, o = (Path(p) for p in args.drive)
+        drive(a, t, o, args.model, args.threads, args.reuse)
+        return 0
+
+    from bench import cases as bench_cases
+
+    began = time.perf_counter()
+    names = [n for n in args.cases.split(",") if n]
+    if args.long and "long" not in names:
+        names.append("long")
+    meta = {
+        "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "commit": git_commit(),
+        "machine": machine(),
+        "model": args.model,
+        "threads": args.threads,
+    }
+    built = bench_cases.build(names, quick=args.quick)
+    results: dict[str, Any] = {"meta": meta, "cases": {}, "notes": []}
+    suffix = "-quick" if args.quick else ""
+    st = None
+    if not args.no_stablets:
+        from bench import stablets
+
+        st = stablets.Runner(args.model, args.threads)
+        results["stablets_note"] = st.prepare()
+    for name, case in built.items():
+        audio_s = case.duration_s()
+        entry: dict[str, Any] = {"audio_s": audio_s}
+        out = WORK / "runs" / f"{name}{suffix}-{args.model}"
+        print(f"[{name}] subweave on {audio_s:.0f} s of audio ...", file=sys.stderr, flush=True)
+        run = run_subweave(case.audio, case.transcript, out, args.model, args.threads, args.reuse)
+        meta["mode"] = run["mode"]
+        entry["subweave"] = {"run": run}
+        if run["rc"] == 0:
+            entry["subweave"]["speed"] = _speed_rows(run, audio_s)
+            entry["subweave"]["score"] = score_run(case, out)
+        else:
+            entry["subweave"]["error"] = run.get("error", "")
+        if st is not None and st.ok:
+            print(f"[{name}] stable-ts ...", file=sys.stderr, flush=True)
+            entry["stablets"] = st.run_case(
+                case, WORK / "runs" / f"{name}{suffix}-{args.model}-stablets"
+            )
+            if "run" in entry["stablets"] and entry["stablets"]["run"]["rc"] == 0:
+                entry["stablets"]["speed"] = _speed_rows(entry["stablets"]["run"], audio_s)
+        results["cases"][name] = entry
+        _save(results, args)
+    if not args.no_real:
+        try:
+            from bench import real
+
+            results["real"] = real.run(args.model, args.threads, st)
+        except Exception as exc:  # report, do not lose the synthetic figures
+            results["real"] = {"markdown": f"Real-speech case did not run: {exc!r}"}
+    if "long" not in names:
+        results["notes"].append("long case (whole seed 001, > 1 h) not run: pass --long")
+    meta["bench_wall_s"] = round(time.perf_counter() - began, 1)
+    _save(results, args)
+    print(f"wrote {_md_path(args)}", file=sys.stderr)
+    return 0
+
+
+def _md_path(args: argparse.Namespace) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    return WORK / "RESULTS.quick.md" if args.quick else RESULTS
+
+
+def _save(results: dict[str, Any], args: argparse.Namespace) -> None:
+    md = _md_path(args)
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / (md.stem + ".json")).write_text(json.dumps(results, indent=1, default=str))
+    write_report(results, md)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -43,7 +43,8 @@ def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every decision.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
 ) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    # Progress and stage results are printed by the commands themselves; logs are for -v.
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     for noisy in ("faster_whisper", "httpx", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -52,6 +53,18 @@ def _main(
 def _fail(err: PipelineError) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {err.format()}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _clock(ms: int) -> str:
@@ -101,11 +114,11 @@ def _run(cfg: Any, *, from_stage: str | None, only: str | None, force: bool, qui
         )
     if not quiet:
         err_console.print(
-            f"[bold]{result.episode}[/]: {len(result.ran)} stages ran, "
+            f"[bold]{result.episode}[/]: {_count(len(result.ran), 'stage')} ran, "
             f"{len(result.skipped)} skipped; output in {result.dir}"
         )
     for name in result.files:
-        out_console.print(str(result.dir / name), highlight=False)
+        out_console.print(_shown(result.dir / name), highlight=False)
 
 
 FromOpt = Annotated[

@@ -12,6 +12,7 @@ config works from any working directory.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,8 @@ def _resolve(p: Path | None, base: Path) -> Path | None:
     if p is None:
         return None
     p = p.expanduser()
-    return p if p.is_absolute() else base / p
+    # normpath, not resolve(): "configs/../media" reads as "media", symlinks stay as given.
+    return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
 
 def parse_override(item: str) -> tuple[tuple[str, ...], Any]:

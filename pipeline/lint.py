@@ -104,7 +104,8 @@ class LintResult:
 
         def by_rule(hard: bool) -> str:
             counts = Counter(v.rule for v in self.violations if v.hard == hard)
-            return f" ({', '.join(f'{r} {n}' for r, n in counts.items())})" if counts else ""
+            rules = sorted(counts, key=lambda r: _RULE_ORDER.get(r, len(_RULE_ORDER)))
+            return f" ({', '.join(f'{r} {counts[r]}' for r in rules)})" if counts else ""
 
         hard = self.hard_count
         return (
@@ -291,6 +292,8 @@ RULES: tuple[Rule, ...] = (
     Rule("words-per-minute", False, _words_per_minute, "words per minute > max_wpm (BBC)"),
     Rule("cjk-spaces", False, _cjk_spaces, "spaces between Han characters"),
 )
+
+_RULE_ORDER = {rule.id: i for i, rule in enumerate(RULES)}
 
 
 def lint_cues(

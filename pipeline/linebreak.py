@@ -40,27 +40,35 @@ _HOLD_NEXT = {
         "я ты он она оно мы вы они не ни этот эта это эти мой моя моё мои".split()
     ),
 }
-# Words a line or cue may start with (conjunctions, prepositions): breaking before them is good.
-_BREAK_BEFORE = {
+# Words a line or cue may start with: breaking before a conjunction is good, before a
+# preposition a little less so.
+_CONJ = {
     "en": frozenset(
         "and but or nor so yet because although though while if when where which who whom "
-        "whose whether since unless until than as like of to in on at for with from by into "
-        "about over under after before between through during without within".split()
+        "whose whether since unless until than".split()
     ),
     "ru": frozenset(
         "и а но или что чтобы если когда потому поэтому хотя пока где который которая "
-        "которые в на с к по о от до из за для без под над при про через".split()
+        "которые".split()
     ),
     "zh": frozenset(
         "但是 但 因为 所以 而且 如果 然后 或者 还是 并且 "
         "可是 不过 虽然 因此 于是 以及 而 和 与 就是".split()
     ),
 }
+_PREP = {
+    "en": frozenset(
+        "as like of to in on at for with from by into about over under after before between "
+        "through during without within".split()
+    ),
+    "ru": frozenset("в во на с со к по о об от до из за для без под над при про через".split()),
+}
 
 # Break costs (arbitrary units; lower is better).
 COST_SENTENCE = 0.0
 COST_CLAUSE = 1.0
 COST_BEFORE_CONJ = 2.0
+COST_BEFORE_PREP = 3.0
 COST_PLAIN = 4.0
 COST_BAD = 20.0
 
@@ -159,11 +167,13 @@ def break_cost(left: Unit, right: Unit, lang: str) -> float:
     ):
         return COST_BAD  # a name: "Maya Chen", "New York"
     if base in {"zh", "ja", "ko"}:
-        if any(right.text.startswith(w) for w in _BREAK_BEFORE["zh"]):
+        if any(right.text.startswith(w) for w in _CONJ["zh"]):
             return COST_BEFORE_CONJ
         return COST_PLAIN
-    if rw in _BREAK_BEFORE.get(base, ()):
+    if rw in _CONJ.get(base, ()):
         return COST_BEFORE_CONJ
+    if rw in _PREP.get(base, ()):
+        return COST_BEFORE_PREP
     return COST_PLAIN
 
 

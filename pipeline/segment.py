@@ -359,8 +359,57 @@ def _cut_points(units: Sequence[Unit], weights: Sequence[float], lang: str) -> l
     return cuts
 
 
-def _middle(cue: Cue) -> int:
-    return (cue.start_ms + cue.end_ms) // 2
+def _fits(units: Sequence[Unit], lang: str, lim: Limits) -> bool:
+    lines = _lines(units, lang, lim)
+    return len(lines) <= lim.max_lines and all(
+        line_length(line, lang) <= lim.max_chars for line in lines
+    )
+
+
+def _fit_stacked(
+    cue: Cue,
+    src_units: Sequence[Unit],
+    tgt_units: Sequence[Unit],
+    src: str,
+    tgt: str,
+    src_lim: Limits,
+    tgt_lim: Limits,
+) -> list[Cue]:
+    """One stacked cue, or several when either language overflows its lines.
+
+    Both languages split at the same point: the source at its best break near the middle, the
+    translation at the matching share of its text (pulled to a clause end); the in/out times split
+    in proportion to the source text. A cue too short for two minimum durations stays whole.
+    """
+    lines = dict(cue.lines)
+    lines[src] = _lines(src_units, src, src_lim) if src_units else cue.lines.get(src, ())
+    lines[tgt] = _lines(tgt_units, tgt, tgt_lim) if tgt_units else ()
+    whole = Cue(cue.start_ms, cue.end_ms, lines, cue.speaker, cue.turn_index)
+    fits = _fits(src_units, src, src_lim) and _fits(tgt_units, tgt, tgt_lim)
+    gap, shortest = src_lim.min_gap_ms, src_lim.min_duration_ms
+    if fits or len(src_units) < 2 or cue.end_ms - cue.start_ms < 2 * shortest + gap:
+        return [whole]
+    lengths = [max(line_length(u.text, src), 1) for u in src_units]
+    total, acc, best_k, best_cost = sum(lengths), 0, 1, math.inf
+    for k in range(1, len(src_units)):
+        acc += lengths[k - 1]
+        cost = break_cost(src_units[k - 1], src_units[k], src) + 8 * abs(acc / total - 0.5)
+        if cost < best_cost:
+            best_k, best_cost = k, cost
+    share = sum(lengths[:best_k]) / total
+    span = cue.end_ms - cue.start_ms
+    split = cue.start_ms + max(shortest, min(span - shortest - gap, round(span * share)))
+    cut = _cut_points(tgt_units, [share, 1 - share], tgt)[0] if tgt_units else 0
+    first = Cue(cue.start_ms, split, {}, cue.speaker, cue.turn_index)
+    second = Cue(split + gap, cue.end_ms, {}, cue.speaker, cue.turn_index)
+    tgt_second = list(tgt_units[cut:])
+    if tgt_second:
+        tgt_second[0] = Unit(tgt_second[0].text, "")
+    src_second = [Unit(src_units[best_k].text, ""), *src_units[best_k + 1 :]]
+    return [
+        *_fit_stacked(first, src_units[:best_k], tgt_units[:cut], src, tgt, src_lim, tgt_lim),
+        *_fit_stacked(second, src_second, tgt_second, src, tgt, src_lim, tgt_lim),
+    ]
 
 
 def stack_translation(
@@ -409,11 +458,11 @@ def stack_translation(
                     *chunk[1:],
                 ]
             pieces[k].extend(chunk)
+    src_lim = opts.limits(src)
     out: list[Cue] = []
     for cue, chunk in zip(cues, pieces, strict=True):
-        lines = dict(cue.lines)
-        lines[tgt] = _lines(chunk, tgt, lim) if chunk else ()
-        out.append(Cue(cue.start_ms, cue.end_ms, lines, cue.speaker, cue.turn_index))
+        src_units = text_units(cue.text(src).replace("\n", " "), src)
+        out.extend(_fit_stacked(cue, src_units, chunk, src, tgt, src_lim, lim))
     return tuple(out)
 
 

@@ -157,6 +157,7 @@ class CueContext:
     timing: Limits  # durations and gaps (the same for every language)
     limits_of: Callable[[str], Limits]
     bilingual: bool
+    slack_ms: int = 0  # timing rules forgive this much: the file's time stamps are rounded
 
 
 #: (measured, limit, message) for one violation of one rule.
@@ -222,7 +223,10 @@ def _overlap(ctx: CueContext) -> Iterator[Finding]:
 
 def _gap(ctx: CueContext) -> Iterator[Finding]:
     prev = ctx.previous
-    if prev is not None and 0 < ctx.cue.start_ms - prev.end_ms < ctx.timing.min_gap_ms:
+    if (
+        prev is not None
+        and 0 < ctx.cue.start_ms - prev.end_ms < ctx.timing.min_gap_ms - ctx.slack_ms
+    ):
         gap = ctx.cue.start_ms - prev.end_ms
         yield (
             gap,
@@ -235,13 +239,13 @@ def _min_duration(ctx: CueContext) -> Iterator[Finding]:
     # Short cues are flagged even when they chain into the next one: the viewer still gets
     # too little time for this cue's text.
     ms, limit = ctx.cue.duration_ms, ctx.timing.min_duration_ms
-    if 0 < ms < limit:
+    if 0 < ms < limit - ctx.slack_ms:
         yield ms, limit, f"{ms} ms < {limit} ms"
 
 
 def _max_duration(ctx: CueContext) -> Iterator[Finding]:
     ms, limit = ctx.cue.duration_ms, ctx.timing.max_duration_ms
-    if ms > limit:
+    if ms > limit + ctx.slack_ms:
         yield ms, limit, f"{ms} ms > {limit} ms"
 
 
@@ -297,9 +301,17 @@ _RULE_ORDER = {rule.id: i for i, rule in enumerate(RULES)}
 
 
 def lint_cues(
-    cues: Sequence[LintCue], profile: str = "netflix", fps: float = 24.0, timing_lang: str = "en"
+    cues: Sequence[LintCue],
+    profile: str = "netflix",
+    fps: float = 24.0,
+    timing_lang: str = "en",
+    *,
+    slack_ms: int = 0,
 ) -> LintResult:
     """Run every rule of :data:`RULES` over ``cues``.
+
+    ``slack_ms`` is how far timing rules let a duration or gap miss its limit because the times
+    were rounded: ASS keeps centiseconds, so 2 frames at 24 fps (83 ms) can come back as 80 ms.
 
     Raises:
         ConfigError: for an unknown profile or a non-positive ``fps``.
@@ -317,7 +329,7 @@ def lint_cues(
     previous: LintCue | None = None
     within = timed = 0
     for cue in cues:
-        ctx = CueContext(cue, previous, timing, limits_of, len(langs) > 1)
+        ctx = CueContext(cue, previous, timing, limits_of, len(langs) > 1, slack_ms)
         for rule in RULES:
             for measured, limit, message in rule.check(ctx):
                 found.append(
@@ -392,10 +404,13 @@ def lint_file(
         SubtitleFormatError: when the file cannot be read or is malformed (names file and line).
         ConfigError: for an unknown profile.
     """
-    return _lint_raw(read_subtitles(Path(path)), lang, profile, fps)
+    fmt, raw = read_subtitles(Path(path))
+    return _lint_raw(raw, lang, profile, fps, RESOLUTION_MS[fmt] - 1)
 
 
-def _lint_raw(raw: Sequence[RawCue], lang: str | None, profile: str, fps: float) -> LintResult:
+def _lint_raw(
+    raw: Sequence[RawCue], lang: str | None, profile: str, fps: float, slack_ms: int
+) -> LintResult:
     from pipeline.readers.lang import detect_lang, dominant_lang
 
     every = [line for _, _, lines in raw for line in lines]
@@ -406,7 +421,7 @@ def _lint_raw(raw: Sequence[RawCue], lang: str | None, profile: str, fps: float)
         cue_default = next((d for d in detected if d), dominant)
         assigned = [_as_lang(d or cue_default, lang) for d in detected]
         cues.append(LintCue(number, start, end, tuple(zip(assigned, lines, strict=True))))
-    return lint_cues(cues, profile, fps, dominant)
+    return lint_cues(cues, profile, fps, dominant, slack_ms=slack_ms)
 
 
 def script_family(lang: str) -> str:
@@ -437,6 +452,8 @@ RawCue = tuple[int, int, list[str]]
 
 #: File suffix -> subtitle format.
 EXTENSIONS = {".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".ssa": "ass"}
+#: Subtitle format -> the step its time stamps take, in milliseconds.
+RESOLUTION_MS = {"srt": 1, "vtt": 1, "ass": 10}
 _SRT_TIMING = re.compile(r"^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->", re.MULTILINE)
 _SRT_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _VTT_SKIP = ("NOTE", "STYLE", "REGION")
@@ -465,8 +482,8 @@ def detect_subtitle_format(text: str, path: Path) -> str:
     )
 
 
-def read_subtitles(path: Path) -> list[RawCue]:
-    """The cues of an SRT, VTT or ASS file, in file order.
+def read_subtitles(path: Path) -> tuple[str, list[RawCue]]:
+    """The format and the cues of an SRT, VTT or ASS file, in file order.
 
     Raises:
         SubtitleFormatError: when the file cannot be read or is malformed.
@@ -488,7 +505,8 @@ def read_subtitles(path: Path) -> list[RawCue]:
             err.message.replace("transcript", "subtitle file"), path=path
         ) from err
     readers = {"srt": _read_srt, "vtt": _read_vtt, "ass": _read_ass}
-    return readers[detect_subtitle_format(text, path)](text, path)
+    fmt = detect_subtitle_format(text, path)
+    return fmt, readers[fmt](text, path)
 
 
 def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:

@@ -305,3 +305,18 @@ def test_lint_track_each_language_own_limits() -> None:
     und = Track(("und",), (Cue(0, 3_000, {"und": ("我们今天要讨论的是人工智能的未来发",)}),))
     assert lint_track(und).violations == ()  # read as English: 34 columns fit in 42
     assert [v.rule for v in lint_track(und, "zh").violations] == ["line-length"]
+
+
+def test_ass_centiseconds_do_not_break_the_gap_rule(tmp_path: Path) -> None:
+    # 2 frames at 24 fps is 83 ms; ASS can only say 80 or 90, so lint allows its rounding.
+    track = Track(
+        ("en",),
+        (
+            Cue(1_000, 3_004, {"en": ("First.",)}),
+            Cue(3_087, 5_000, {"en": ("Second.",)}),
+            Cue(5_060, 7_000, {"en": ("Third, too close.",)}),
+        ),
+    )
+    assert [(v.cue, v.rule) for v in lint_track(track).violations] == [(3, "gap")]
+    result = lint_file(_write(tmp_path, "gaps.ass", render(track, "ass")))
+    assert [(v.cue, v.rule, v.measured) for v in result.violations] == [(3, "gap", 60)]

@@ -43,7 +43,7 @@ from pipeline.linebreak import (
     text_units,
 )
 from pipeline.model import Cue, TimedWord, Track
-from pipeline.rules import Limits, display_width, is_cjk, limits, line_length
+from pipeline.rules import Limits, display_width, is_cjk, limits, line_length, reading_chars
 
 # Dynamic-programme weights (cost units of pipeline.linebreak).
 CUE_COST = 6.0  # every cue costs this much: prefer fuller cues
@@ -486,11 +486,22 @@ def spread_translation(
     return stack_translation(cues, spans, src, tgt, opts)
 
 
-def monolingual(track: Track, lang: str) -> Track:
-    """The ``lang`` lines of ``track`` alone; cues with no text in ``lang`` are left out."""
-    cues = tuple(
-        Cue(c.start_ms, c.end_ms, {lang: c.lines[lang]}, c.speaker, c.turn_index)
-        for c in track.cues
-        if c.lines.get(lang)
-    )
-    return Track((lang,), cues)
+def monolingual(track: Track, lang: str, opts: SegmentOptions | None = None) -> Track:
+    """The ``lang`` lines of ``track`` alone; cues with no text in ``lang`` are left out.
+
+    With ``opts``, out-times are re-decided for this language alone: a translation read more
+    slowly than its source (Chinese at 9 cps against English at 20) may stay up to
+    ``max_extend_ms`` longer, into the gap before the next cue but never closer than the
+    minimum gap.
+    """
+    kept = [c for c in track.cues if c.lines.get(lang)]
+    lim = opts.limits(lang) if opts is not None else None
+    cues: list[Cue] = []
+    for k, c in enumerate(kept):
+        end = c.end_ms
+        if lim is not None:
+            need = c.start_ms + math.ceil(reading_chars(c.text(lang), lang) * 1000 / lim.max_cps)
+            limit = kept[k + 1].start_ms - lim.min_gap_ms if k + 1 < len(kept) else need
+            end = max(end, min(need, end + lim.max_extend_ms, limit))
+        cues.append(Cue(c.start_ms, end, {lang: c.lines[lang]}, c.speaker, c.turn_index))
+    return Track((lang,), tuple(cues))

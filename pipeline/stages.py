@@ -215,7 +215,7 @@ def _segment(ctx: Context) -> dict[str, Any]:
     tracks = [Track((src,), cues)]
     for tgt, texts in sorted(_translations(doc, extra, src).items()):
         both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))
-        tracks.append(monolingual(both, tgt))
+        tracks.append(monolingual(both, tgt, opts))
         tracks.append(both)
     return {"tracks": [art.track_to_json(t) for t in tracks]}
 

@@ -34,9 +34,10 @@ QUOTE_CHARS = 60
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Spaces between two Han characters (the ideographic space U+3000 is a deliberate separator).
 _HAN_SPACE = re.compile(f"(?<=[{_HAN}])[ \t\u00a0]+(?=[{_HAN}])")
-#: Cyrillic languages share the limits of the script :func:`detect_lang` calls "ru".
+#: Languages written in Cyrillic: script detection calls their text "ru".
 _CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
-_SAME_SCRIPT = {"yue": "zh", "ja": "ja", "ko": "ko", "zh": "zh"}
+#: CJK languages -> what script detection calls their text (Cantonese is written in Han).
+_CJK_SCRIPT = {"yue": "zh", "ja": "ja", "ko": "ko", "zh": "zh"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,8 +434,8 @@ def script_family(lang: str) -> str:
     base = base_lang(lang)
     if base in _CYRILLIC:
         return "ru"
-    if base in _SAME_SCRIPT:
-        return _SAME_SCRIPT[base]
+    if base in _CJK_SCRIPT:
+        return _CJK_SCRIPT[base]
     return base if base in ("el", "ar", "he", "hi", "th") else "en"
 
 

@@ -37,7 +37,8 @@ Vector = npt.NDArray[np.float64]
 BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 0), (0, 1))
 NEG = -1e18
 BASELINE_SAMPLE = 64
-COARSE_BLOCKS = 120  # the coarse pass aligns at most about this many blocks a side
+COARSE_BLOCKS = 120
+PAIR_SMOOTH = 20.0  # source-length units added to both sides of a pair's length ratio  # the coarse pass aligns at most about this many blocks a side
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +386,8 @@ def _check(k: int, st: int, tt: int, beads: list[Bead], s: Side, t: Side,
            ranges: tuple[int, int, int, int], ratio: float, opts: BitextOptions) -> PairCheck:
     a0, a1, b0, b1 = ranges
     ls, lt = float(s.lengths[a0:a1].sum()), float(t.lengths[b0:b1].sum())
-    rel = (lt / (ratio * ls)) if ls > 0 else (0.0 if lt == 0 else math.inf)
+    pad = PAIR_SMOOTH * ratio  # short turns ("Sure." / "当然可以。") vary a lot
+    rel = (lt + pad) / (ratio * ls + pad)
     total = (a1 - a0) + (b1 - b0)
     good = [b for b in beads if b.src and b.tgt]
     weight = sum(len(b.src) + len(b.tgt) for b in good)

@@ -26,6 +26,7 @@ app = typer.Typer(
         "Force-align transcripts and translations to episode audio and write subtitles.\n\n"
         "Examples:\n\n"
         "  subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample\n\n"
+        "  subweave retime media/sample.mp3 media/sample.zh.txt --out outputs/sample-zh\n\n"
         "  subweave run configs/default.yaml --set asr.model=tiny.en\n\n"
         "  subweave parse transcript.txt --json\n\n"
         "  subweave lint outputs/sample/sample.zh.srt --lang zh"
@@ -186,6 +187,75 @@ def align(
         raise _fail(err) from None
 
 
+RETIME_STAGES = ("ingest", "vad", "transcribe", "parse", "bitext", "segment", "write", "report")
+
+
+@app.command()
+def retime(
+    audio: Annotated[
+        Path, typer.Argument(help="Episode audio or video (the speech is in English).")
+    ],
+    translation: Annotated[
+        Path,
+        typer.Argument(help="Translation in any transcript format, or an SRT/VTT file."),
+    ],
+    source_text: Annotated[
+        Optional[Path],
+        typer.Option("--source-text", "-s", help="The English transcript, when there is one."),
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
+    ] = None,
+    model: Annotated[
+        Optional[str],
+        typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
+    ] = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Time a translation (or an old subtitle file) against AUDIO, sentence by sentence.
+
+    Writes <stem>.<lang>.srt/.vtt in the translation's language and a QC report that
+    lists every sentence it could not place with confidence. Subtitle input keeps its
+    text; its old times are ignored. With --source-text the English transcript is
+    aligned first and the translation follows its sentences (also writing <stem>.en.*
+    and the stacked <stem>.en-<lang>.*).
+    """
+    from pipeline.config import load_config
+
+    sets = [f"inputs.audio={json.dumps(str(audio.resolve()))}"]
+    if source_text is not None:
+        sets += [
+            f"inputs.transcript={json.dumps(str(source_text.resolve()))}",
+            f"inputs.translations={json.dumps([str(translation.resolve())])}",
+            "stages=[" + ", ".join(s for s in RETIME_STAGES[:4] + ("align",) + RETIME_STAGES[4:])
+            + "]",
+        ]
+    else:
+        sets += [
+            f"inputs.transcript={json.dumps(str(translation.resolve()))}",
+            "inputs.translations=[]",
+            "stages=[" + ", ".join(RETIME_STAGES) + "]",
+            "output.words_json=false",
+        ]
+    if out is not None:
+        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
+    elif config is None:
+        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
+    if model is not None:
+        sets.append(f"asr.model={json.dumps(model)}")
+    try:
+        cfg = load_config(config, sets)
+        _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
+    except PipelineError as err:
+        raise _fail(err) from None
+
+
 @app.command()
 def run(
     config: Annotated[Path, typer.Argument(help="Run config YAML (see configs/).")],
@@ -200,7 +270,7 @@ def run(
 ) -> None:
     """Run the stages a config lists; unchanged stages are skipped.
 
-    Stages: ingest, vad, transcribe, parse, align, segment, write, report.
+    Stages: ingest, vad, transcribe, parse, align, bitext, segment, write, report.
     Artifacts and fingerprints go to <output.dir>/<episode>/ (run.lock.json).
     """
     from pipeline.config import load_config

@@ -40,6 +40,7 @@ DEFAULT_STAGES: tuple[str, ...] = (
     "transcribe",
     "parse",
     "align",
+    "bitext",
     "segment",
     "write",
     "report",
@@ -79,6 +80,7 @@ class _RawConfig(_Strict):
     asr: dict[str, Any] = {}
     align: dict[str, Any] = {}
     segment: dict[str, Any] = {}
+    bitext: dict[str, Any] = {}
 
 
 def _section_types() -> dict[str, type[Any]]:
@@ -86,9 +88,16 @@ def _section_types() -> dict[str, type[Any]]:
     from pipeline.align import AlignOptions
     from pipeline.asr import AsrOptions
     from pipeline.audio import VadOptions
+    from pipeline.bitext import BitextOptions
     from pipeline.segment import SegmentOptions
 
-    return {"vad": VadOptions, "asr": AsrOptions, "align": AlignOptions, "segment": SegmentOptions}
+    return {
+        "vad": VadOptions,
+        "asr": AsrOptions,
+        "align": AlignOptions,
+        "segment": SegmentOptions,
+        "bitext": BitextOptions,
+    }
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,14 @@ def unspoken_spans(words: tuple[TimedWord, ...]) -> list[dict[str, Any]]:
 
 def build_report(ctx: Context) -> dict[str, Any]:
     """Collect the QC figures of a finished run from its artifacts."""
-    aligned = ctx.artifact("align")
+    stages = ctx.config.stages
+    if "align" in stages:
+        aligned = ctx.artifact("align")
+    else:  # translation only: nothing of the transcript was aligned word by word
+        from pipeline.stages import source_language
+
+        aligned = {"language": source_language(ctx), "words": [], "coverage": 0.0}
+        aligned.update(aligned=0, interpolated=0, unspoken=0)
     words = art.words_from_json(aligned["words"])
     tracks = [art.track_from_json(t) for t in ctx.artifact("segment")["tracks"]]
     parsed = art.document_from_artifact(ctx.artifact("parse")["document"])
@@ -82,12 +89,65 @@ def build_report(ctx: Context) -> dict[str, Any]:
         "coverage": round(float(aligned["coverage"]), 4),
         "tracks": track_rows,
     }
-    return {
+    report: dict[str, Any] = {
         "summary": summary,
         "unspoken_spans": unspoken_spans(words),
         "not_speech_turns": not_speech,
         "files": sorted(files),
     }
+    if "bitext" in stages:
+        report["bitext"] = bitext_section(ctx.artifact("bitext"))
+        summary["translations"] = {
+            lang: {k: v for k, v in data.items() if k in ("mode", "placed", "total", "listed")}
+            for lang, data in report["bitext"].items()
+        }
+    return report
+
+
+def bitext_section(data: dict[str, Any]) -> dict[str, Any]:
+    """Per translation language: how it was aligned, and every sentence not placed with confidence."""
+    out: dict[str, Any] = {}
+    for lang, d in data["languages"].items():
+        qc = d["qc"]
+        out[lang] = {
+            "mode": d["mode"],
+            "placed": qc["placed"],
+            "total": qc["total"],
+            "listed": len(qc["listed"]),
+            "sentences": qc["listed"],
+            "stretches": d["stretches"],
+            "failed_pairs": d["failed_pairs"],
+        }
+    return out
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{value / 1000:.2f}"
+
+
+def _bitext_html(report: dict[str, Any]) -> str:
+    esc = html.escape
+    parts: list[str] = []
+    for lang, d in report.get("bitext", {}).items():
+        stretches = "".join(
+            f"<li>pairs {s['first_pair']}-{s['last_pair']} (source turns {s['src_turns'][0]}-"
+            f"{s['src_turns'][1]}, translation turns {s['tgt_turns'][0]}-{s['tgt_turns'][1]}):"
+            f" {s['src_sentences']} / {s['tgt_sentences']} sentences aligned by content</li>"
+            for s in d["stretches"]
+        )
+        rows = "".join(
+            f"<tr><td>{r['index']}</td><td>{esc(r['status'])}</td><td>{_ms(r['prev_end_ms'])}</td>"
+            f"<td>{_ms(r['start_ms'])}</td><td>{_ms(r['next_start_ms'])}</td>"
+            f"<td>{esc(r['text'])}</td></tr>"
+            for r in d["sentences"]
+        )
+        parts.append(
+            f"<h2>Translation {esc(lang)} ({esc(d['mode'])}): {d['placed']} of {d['total']}"
+            f" sentences timed</h2><p>Turn pairs out of step:</p><ul>{stretches or '<li>none</li>'}"
+            "</ul><table><tr><th>#</th><th>status</th><th>previous ends</th><th>start</th>"
+            f"<th>next starts</th><th>text</th></tr>{rows}</table>"
+        )
+    return "".join(parts)
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -97,7 +157,7 @@ def render_html(report: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>"
         for k, v in s.items()
-        if k != "tracks"
+        if k not in ("tracks", "translations")
     )
     tracks = "".join(
         f"<tr><td>{esc(t['code'])}</td><td>{t['cues']}</td>"
@@ -121,6 +181,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 <h2>Summary</h2><table>{rows}</table>
 <h2>Tracks</h2><table><tr><th>track</th><th>cues</th><th>hard lint</th><th>all lint</th></tr>
 {tracks}</table>
+{_bitext_html(report)}
 <h2>Transcript text with no audio (no cue)</h2>
 <table><tr><th>turn</th><th>words</th><th>text</th></tr>{spans}</table>
 <h2>Not speech (titles, notes, headings, ...)</h2>

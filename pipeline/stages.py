@@ -201,10 +201,57 @@ def _translations(doc: Document, extra: list[Document], src: str) -> dict[str, d
     return out
 
 
+def _bitext(ctx: Context) -> dict[str, Any]:
+    from pipeline.embed import load_embedder
+    from pipeline.retime import run_bitext
+
+    opts = ctx.config.section("bitext")
+    parsed = ctx.artifact("parse")
+    doc = art.document_from_artifact(parsed["document"])
+    extra = [art.document_from_artifact(d) for d in parsed["translations"]]
+    rec = art.recognition_from_json(ctx.artifact("transcribe"))
+    timed = None
+    if "align" in ctx.config.stages:
+        timed = art.words_from_json(ctx.artifact("align")["words"])
+    return run_bitext(
+        doc,
+        extra,
+        source_language(ctx),
+        rec.words,
+        timed,
+        lambda: load_embedder(opts.model, opts.threads),
+        opts,
+    )
+
+
+def _bitext_spans(data: dict[str, Any]) -> list[Any]:
+    """Timed translated sentences of one language from the bitext artifact (unplaced left out)."""
+    from pipeline.segment import TimedText
+
+    return [
+        TimedText(s["text"], s["start_ms"], s["end_ms"], s["speaker"], s["turn_index"])
+        for s in data["sentences"]
+        if s["start_ms"] is not None
+    ]
+
+
 def _segment(ctx: Context) -> dict[str, Any]:
-    from pipeline.segment import build_cues, monolingual, spread_translation
+    from pipeline.segment import (
+        build_cues,
+        monolingual,
+        spread_translation,
+        stack_translation,
+        text_cues,
+    )
 
     opts = ctx.config.section("segment")
+    bitext = ctx.artifact("bitext")["languages"] if "bitext" in ctx.config.stages else {}
+    if "align" not in ctx.config.stages:  # translation only: its own track per language
+        only = [
+            Track((tgt,), text_cues(_bitext_spans(data), tgt, opts))
+            for tgt, data in sorted(bitext.items())
+        ]
+        return {"tracks": [art.track_to_json(t) for t in only]}
     aligned = ctx.artifact("align")
     src = str(aligned["language"])
     words: tuple[TimedWord, ...] = art.words_from_json(aligned["words"])
@@ -213,7 +260,12 @@ def _segment(ctx: Context) -> dict[str, Any]:
     extra = [art.document_from_artifact(d) for d in parsed["translations"]]
     cues: tuple[Cue, ...] = build_cues(words, src, opts)
     tracks = [Track((src,), cues)]
-    for tgt, texts in sorted(_translations(doc, extra, src).items()):
+    for tgt, data in sorted(bitext.items()):
+        spans = _bitext_spans(data)
+        tracks.append(Track((tgt,), text_cues(spans, tgt, opts)))
+        tracks.append(Track((src, tgt), stack_translation(cues, spans, src, tgt, opts)))
+    pairs = {} if bitext else _translations(doc, extra, src)
+    for tgt, texts in sorted(pairs.items()):
         both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))
         tracks.append(monolingual(both, tgt, opts))
         tracks.append(both)
@@ -236,7 +288,7 @@ def _write(ctx: Context) -> dict[str, Any]:
         formats = out.bilingual_formats if len(track.langs) > 1 else out.formats
         for fmt in formats:
             put(f"{ctx.stem}.{track.code}.{fmt}", render(track, fmt))
-    if out.words_json:
+    if out.words_json and "align" in ctx.config.stages:
         aligned = ctx.artifact("align")
         words = art.words_from_json(aligned["words"])
         put(f"{ctx.stem}.words.json", render_words_json(words, str(aligned["language"])))
@@ -299,10 +351,18 @@ STAGES: dict[str, Stage] = {
             ("pipeline.align", "pipeline.normalize"),
         ),
         Stage(
+            "bitext",
+            "07_bitext.json",
+            _bitext,
+            ("parse", "transcribe", "align"),
+            ("bitext",),
+            ("pipeline.bitext", "pipeline.retime", "pipeline.sentences", "pipeline.embed"),
+        ),
+        Stage(
             "segment",
             "08_segment.json",
             _segment,
-            ("align", "parse"),
+            ("align", "parse", "bitext"),
             ("segment",),
             ("pipeline.segment",),
         ),
@@ -318,7 +378,7 @@ STAGES: dict[str, Stage] = {
             "report",
             "10_report.json",
             _report,
-            ("align", "segment", "write"),
+            ("align", "bitext", "segment", "write"),
             modules=("pipeline.report",),
         ),
     )

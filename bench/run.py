@@ -232,14 +232,18 @@ ROWS: list[tuple[str, Any]] = [
 def _speed_rows(run: dict[str, Any], audio_s: float) -> dict[str, Any]:
     stages = run.get("stages", {})
     wall = run["wall_s"]
+    # subweave: the align stage alone (text matching); stable-ts: its whole align() call
     align_s = stages.get("align")
+    share = None
+    if align_s is not None and "transcribe" in stages and wall:
+        share = round(100 * align_s / wall, 2)
     return {
         "wall_s": wall,
         "x_realtime": round(audio_s / wall, 1) if wall else None,
         "s_per_audio_min": round(wall / (audio_s / 60), 2) if audio_s else None,
         "transcribe_s": stages.get("transcribe"),
         "align_s": align_s,
-        "align_share_pct": round(100 * align_s / wall, 2) if align_s is not None else None,
+        "align_share_pct": share,
         "peak_rss_mb": run["peak_rss_mb"],
         "cpu_s": run["cpu_s"],
     }

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from bench.lint_tracks import lint_tracks, main, markdown
 
-GOOD = "1\n00:00:01,000 --> 00:00:03,000\nHello there.\n\n2\n00:00:03,500 --> 00:00:05,000\nHow are you?\n"
+GOOD = (
+    "1\n00:00:01,000 --> 00:00:03,000\nHello there.\n\n"
+    "2\n00:00:03,500 --> 00:00:05,000\nHow are you?\n"
+)
 BAD = "1\n00:00:01,000 --> 00:00:01,200\n你好你好你好你好你好你好你好你好你好\n"
 
 

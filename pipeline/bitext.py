@@ -37,8 +37,8 @@ Vector = npt.NDArray[np.float64]
 BEADS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 0), (0, 1))
 NEG = -1e18
 BASELINE_SAMPLE = 64
-COARSE_BLOCKS = 120
-PAIR_SMOOTH = 20.0  # source-length units added to both sides of a pair's length ratio  # the coarse pass aligns at most about this many blocks a side
+COARSE_BLOCKS = 120  # the coarse pass aligns at most about this many blocks a side
+PAIR_SMOOTH = 20.0  # source-length units added to both sides of a pair's length ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +173,9 @@ class _Scorer:
         return margin - self.o.length_weight * penalty - merged
 
 
-def _windows(n: int, m: int, path: list[tuple[int, int]] | None, band: int) -> list[tuple[int, int]]:
+def _windows(
+    n: int, m: int, path: list[tuple[int, int]] | None, band: int
+) -> list[tuple[int, int]]:
     """Column window [lo, hi] of each row 0..n: everything, or ``band`` around ``path``."""
     if path is None:
         return [(0, m)] * (n + 1)
@@ -264,8 +266,15 @@ def _blocks(side: Side, size: int) -> Side:
     lengths = np.array([side.lengths[a : a + size].sum() for a in starts])
     base1 = np.array([side.base1[a : a + size].mean() for a in starts])
     base2 = np.array([side.base1[a : a + 2 * size].mean() for a in starts[:-1]])
-    return Side([""] * len(starts), side.lang, lengths, one.astype(np.float32),
-                two.astype(np.float32), base1, base2)
+    return Side(
+        [""] * len(starts),
+        side.lang,
+        lengths,
+        one.astype(np.float32),
+        two.astype(np.float32),
+        base1,
+        base2,
+    )
 
 
 def align_sides(
@@ -382,8 +391,17 @@ def turn_sentences(doc_turns: Sequence[tuple[int, str]], lang: str) -> list[Sent
     ]
 
 
-def _check(k: int, st: int, tt: int, beads: list[Bead], s: Side, t: Side,
-           ranges: tuple[int, int, int, int], ratio: float, opts: BitextOptions) -> PairCheck:
+def _check(
+    k: int,
+    st: int,
+    tt: int,
+    beads: list[Bead],
+    s: Side,
+    t: Side,
+    ranges: tuple[int, int, int, int],
+    ratio: float,
+    opts: BitextOptions,
+) -> PairCheck:
     a0, a1, b0, b1 = ranges
     ls, lt = float(s.lengths[a0:a1].sum()), float(t.lengths[b0:b1].sum())
     pad = PAIR_SMOOTH * ratio  # short turns ("Sure." / "当然可以。") vary a lot
@@ -473,8 +491,14 @@ def align_paired(
         a1, b1 = ranges[last][1], ranges[last][3]
         out += align_sides(_sub(S, a0, a1), _sub(T, b0, b1), ratio, opts, (a0, b0))
         stretches.append(
-            Stretch(k, last, (pairs[k][0], pairs[last][0]), (pairs[k][1], pairs[last][1]),
-                    a1 - a0, b1 - b0)
+            Stretch(
+                k,
+                last,
+                (pairs[k][0], pairs[last][0]),
+                (pairs[k][1], pairs[last][1]),
+                a1 - a0,
+                b1 - b0,
+            )
         )
         k = last + 1
     return PairedAlignment(S, T, src_refs, tgt_refs, out, checks, stretches, ratio)

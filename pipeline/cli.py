@@ -233,8 +233,7 @@ def retime(
         sets += [
             f"inputs.transcript={json.dumps(str(source_text.resolve()))}",
             f"inputs.translations={json.dumps([str(translation.resolve())])}",
-            "stages=[" + ", ".join(s for s in RETIME_STAGES[:4] + ("align",) + RETIME_STAGES[4:])
-            + "]",
+            "stages=[" + ", ".join((*RETIME_STAGES[:4], "align", *RETIME_STAGES[4:])) + "]",
         ]
     else:
         sets += [

@@ -105,7 +105,7 @@ def build_report(ctx: Context) -> dict[str, Any]:
 
 
 def bitext_section(data: dict[str, Any]) -> dict[str, Any]:
-    """Per translation language: how it was aligned, and every sentence not placed with confidence."""
+    """Per translation language: how it was aligned; every sentence not placed with confidence."""
     out: dict[str, Any] = {}
     for lang, d in data["languages"].items():
         qc = d["qc"]

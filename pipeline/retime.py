@@ -90,7 +90,7 @@ def transcript_sentences(
             if ref.start <= pos < ref.end and w.start_ms is not None and w.end_ms is not None
         ]
         speaker = doc.turns[ref.turn_index].speaker
-        out.append(SourceSentence(ref.text, tuple(picked), speaker, ref.turn_index))  # type: ignore[arg-type]
+        out.append(SourceSentence(ref.text, tuple(picked), speaker, ref.turn_index))
     return out
 
 
@@ -114,7 +114,8 @@ def _cut_times(
         options = list(range(low, len(words))) or [len(words)]
         near = min(options, key=lambda k: abs(ends[k] - goal))
         clauses = [
-            k for k in options
+            k
+            for k in options
             if _CLAUSE_END.search(words[k - 1][0]) and abs(ends[k] - goal) <= CLAUSE_REACH * total
         ]
         cuts.append(min(clauses, key=lambda k: abs(ends[k] - goal)) if clauses else near)
@@ -192,8 +193,17 @@ def place(
         first = src[bead.src[0]]
         for j, (a, b) in zip(bead.tgt, spans, strict=True):
             spk = tgt_meta[j][0] or first.speaker
-            out[j] = Placed(j, tgt_texts[j], a, max(b, a + 1), status, bead.margin, bead.src,
-                            spk, first.turn_index)
+            out[j] = Placed(
+                j,
+                tgt_texts[j],
+                a,
+                max(b, a + 1),
+                status,
+                bead.margin,
+                bead.src,
+                spk,
+                first.turn_index,
+            )
         last_end = words[-1][2]
     if pending:
         flush(last_end, None)

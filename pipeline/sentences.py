@@ -137,7 +137,8 @@ def word_sentences(
     least ``pause_ms`` once it has ``min_words`` words, or at ``max_words`` (at the
     longest pause in its second half).
 
-    >>> ws = [Word(t, i * 300, i * 300 + 250) for i, t in enumerate("Hi there. How are you?".split())]
+    >>> text = "Hi there. How are you?".split()
+    >>> ws = [Word(t, i * 300, i * 300 + 250) for i, t in enumerate(text)]
     >>> word_sentences(ws)
     [(0, 2), (2, 5)]
     """

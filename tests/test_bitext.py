@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from pipeline.bitext import BitextOptions, Bead, align_paired, align_sentences
+from pipeline.bitext import Bead, BitextOptions, align_paired, align_sentences
 from pipeline.embed import CachedEmbedder, Matrix
 from pipeline.model import Document, Turn
 
@@ -27,8 +27,11 @@ def fake_encode(texts: Sequence[str]) -> Matrix:
     rows = []
     for text in texts:
         tokens = [t.strip(".。,，") for t in text.split()]
-        vec = sum((_token_vector(t) for t in tokens if t), np.zeros(DIM))
-        vec = vec / max(np.linalg.norm(vec), 1e-9)
+        vec = np.zeros(DIM)
+        for t in tokens:
+            if t:
+                vec += _token_vector(t)
+        vec = vec / max(float(np.linalg.norm(vec)), 1e-9)
         rows.append(vec + shared / np.linalg.norm(shared) * 2.5)
     return np.array(rows, dtype=np.float32)
 
@@ -42,9 +45,7 @@ def make_bitext(
 ) -> tuple[list[str], list[str], list[tuple[tuple[int, ...], tuple[int, ...]]]]:
     """Source sentences, a 'translation' (same tokens, upper case) and the true beads."""
     rng = random.Random(seed)
-    src = [
-        " ".join(f"s{i}w{k}" for k in range(rng.randint(3, 14))) + "." for i in range(n)
-    ]
+    src = [" ".join(f"s{i}w{k}" for k in range(rng.randint(3, 14))) + "." for i in range(n)]
     tgt: list[str] = []
     truth: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
     kinds = ["1-1"] * n
@@ -147,3 +148,21 @@ def test_paired_mode_recovers_turns_out_of_step() -> None:
     assert not wrong
     # the first twelve pairs were consistent and are aligned inside their turns
     assert all(check.ok for check in result.checks[:11])
+
+
+@pytest.mark.model
+def test_real_embeddings_align_the_sample_sentences() -> None:
+    from media.make_sample import TURNS
+    from pipeline.embed import load_embedder
+    from pipeline.sentences import split_sentences
+
+    en = [s.text for _, e, _ in TURNS for s in split_sentences(e, "en")]
+    zh = [s.text for _, _, z in TURNS for s in split_sentences(z, "zh")]
+    # drop two Chinese sentences and merge two others: the aligner must notice both
+    zh_edit = [*zh[:5], zh[5] + zh[6], *zh[7:20], *zh[22:]]
+    beads = align_sentences(en, zh_edit, "en", "zh", load_embedder())
+    got = {(b.src, b.tgt) for b in beads}
+    assert ((5, 6), (5,)) in got
+    assert ((20,), ()) in got and ((21,), ()) in got
+    one_to_one = [b for b in beads if len(b.src) == 1 and len(b.tgt) == 1]
+    assert len(one_to_one) >= len(en) - 6

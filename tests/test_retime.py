@@ -69,7 +69,9 @@ def test_unmatched_translation_goes_to_a_roomy_gap_or_is_listed() -> None:
 
 
 def test_asr_sentences_follow_punctuation_and_pauses() -> None:
-    words = [Word(t, k * 300, k * 300 + 250) for k, t in enumerate("Hi there. How are you?".split())]
+    words = [
+        Word(t, k * 300, k * 300 + 250) for k, t in enumerate("Hi there. How are you?".split())
+    ]
     got = asr_sentences(words, BitextOptions())
     assert [s.text for s in got] == ["Hi there.", "How are you?"]
 
@@ -157,8 +159,11 @@ def test_retime_translation_only(tmp_path: Path, fake_asr: None) -> None:
     report = json.loads((out / "sample.report.json").read_text(encoding="utf-8"))
     assert report["bitext"]["zh"]["mode"] == "translation-only"
     assert report["bitext"]["zh"]["total"] == len(
-        [s for line in (MEDIA / "sample.zh.txt").read_text(encoding="utf-8").splitlines()
-         for s in split_sentences(line.split("：", 1)[-1], "zh")]
+        [
+            s
+            for line in (MEDIA / "sample.zh.txt").read_text(encoding="utf-8").splitlines()
+            for s in split_sentences(line.split("：", 1)[-1], "zh")
+        ]
     )
 
 

@@ -216,7 +216,10 @@ def _cue_cost(units: Sequence[Unit], nxt: Unit | None, lang: str, lim: Limits) -
         pause = right.start_ms - left.end_ms
         if pause > PAUSE_FREE_MS:
             cost += PAUSE_COST_PER_100MS * (pause - PAUSE_FREE_MS) / 100
-    shown = max(end - start, 1) + lim.max_extend_ms
+    room = lim.max_extend_ms
+    if nxt is not None:  # the out-time can only run on into the pause before the next word
+        room = max(0, min(room, nxt.start_ms - lim.min_gap_ms - end))
+    shown = max(end - start, lim.min_duration_ms if nxt is None else 1) + room
     cps = text_len * 1000 / shown
     if cps > lim.max_cps:
         cost += CPS_COST * (cps / lim.max_cps - 1)

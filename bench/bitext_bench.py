@@ -94,10 +94,15 @@ def score(cues: list[tuple[int, str]], truth: list[tuple[str, int]]) -> dict[str
             mid_cue += 1
         errors.append(abs(cues[k][0] - start))
     n = len(truth)
-    out: dict[str, object] = {f"within_{t}ms": round(100 * sum(e <= t for e in errors) / n, 1)
-                              for t in THRESHOLDS}
-    out.update(sentences=n, missing=missing, mid_cue=mid_cue,
-               median_ms=sorted(errors)[len(errors) // 2] if errors else None)
+    out: dict[str, object] = {
+        f"within_{t}ms": round(100 * sum(e <= t for e in errors) / n, 1) for t in THRESHOLDS
+    }
+    out.update(
+        sentences=n,
+        missing=missing,
+        mid_cue=mid_cue,
+        median_ms=sorted(errors)[len(errors) // 2] if errors else None,
+    )
     return out
 
 

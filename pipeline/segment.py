@@ -141,7 +141,11 @@ class _Draft:
 # --- blocks -----------------------------------------------------------------
 
 
-def _word_blocks(words: Sequence[TimedWord], lang: str) -> list[_Block]:
+def _word_blocks(
+    words: Sequence[TimedWord], lang: str, breaks: Sequence[int] = ()
+) -> list[_Block]:
+    pending = sorted(breaks)
+    at = 0  # next break time not yet passed
     blocks: list[_Block] = []
     current: list[Unit] = []
     key: tuple[int, str | None] | None = None
@@ -160,7 +164,11 @@ def _word_blocks(words: Sequence[TimedWord], lang: str) -> list[_Block]:
         if not text:
             continue
         here = (word.turn_index, word.speaker)
-        if here != key or cut:
+        forced = False
+        while at < len(pending) and pending[at] <= word.start_ms:
+            forced = True
+            at += 1
+        if here != key or cut or forced:
             flush()
             key = here
         cut = False
@@ -304,11 +312,18 @@ def _cues(drafts: Sequence[_Draft], lang: str, lim: Limits) -> tuple[Cue, ...]:
 # --- public API -----------------------------------------------------------------
 
 
-def build_cues(words: Sequence[TimedWord], lang: str, opts: SegmentOptions) -> tuple[Cue, ...]:
-    """Cues in ``lang`` from aligned words; unspoken words get no cue."""
+def build_cues(
+    words: Sequence[TimedWord], lang: str, opts: SegmentOptions, breaks: Sequence[int] = ()
+) -> tuple[Cue, ...]:
+    """Cues in ``lang`` from aligned words; unspoken words get no cue.
+
+    ``breaks`` are times (ms) where a cue must start: the first word starting at or after each
+    begins a new cue. A stacked track passes its translated sentences' start times, so each
+    translated sentence starts with a cue of its own source sentence.
+    """
     lim = opts.limits(lang)
     drafts: list[_Draft] = []
-    for block in _word_blocks(words, lang):
+    for block in _word_blocks(words, lang, breaks):
         drafts.extend(_split_block(block, lang, lim))
     return _cues(drafts, lang, lim)
 

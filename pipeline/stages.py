@@ -263,7 +263,10 @@ def _segment(ctx: Context) -> dict[str, Any]:
     for tgt, data in sorted(bitext.items()):
         spans = _bitext_spans(data)
         tracks.append(Track((tgt,), text_cues(spans, tgt, opts)))
-        tracks.append(Track((src, tgt), stack_translation(cues, spans, src, tgt, opts)))
+        # Stacked cues start where each translated sentence starts, so both languages change
+        # together at sentence boundaries.
+        stacked = build_cues(words, src, opts, breaks=[s.start_ms for s in spans])
+        tracks.append(Track((src, tgt), stack_translation(stacked, spans, src, tgt, opts)))
     pairs = {} if bitext else _translations(doc, extra, src)
     for tgt, texts in sorted(pairs.items()):
         both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))

@@ -294,3 +294,25 @@ def test_text_cues_split_long_span_at_sentence_ends() -> None:
     assert len(cues) >= 2
     assert re.sub(r"\s+", " ", " ".join(c.text("ru") for c in cues)) == text
     assert cues[0].text("ru").replace("\n", " ").endswith(".")
+
+
+def test_breaks_start_a_cue_at_each_given_time() -> None:
+    words = timed("One two three. Four five six. Seven eight nine.", 0)
+    free = build_cues(words, "en", OPTS)
+    assert len(free) == 1
+    forced = build_cues(words, "en", OPTS, breaks=[900, 1800])
+    assert [c.text("en") for c in forced] == [
+        "One two three.",
+        "Four five six.",
+        "Seven eight nine.",
+    ]
+    # each starts on its first word, or just after the minimum duration of the cue before
+    assert [c.start_ms for c in forced] == [0, 833 + 83, 916 + 833 + 83]
+
+
+def test_monolingual_translation_may_stay_longer_for_its_reading_speed() -> None:
+    en = Cue(0, 1000, {"en": ("Okay.",), "zh": ("好的，我们现在就开始", "今天的节目吧。")}, "A", 0)
+    later = Cue(5000, 6000, {"en": ("Next.",), "zh": ("下一个。",)}, "A", 0)
+    zh = monolingual(Track(("en", "zh"), (en, later)), "zh", OPTS)
+    assert zh.cues[0].end_ms == 1000 + OPTS.limits("zh").max_extend_ms
+    assert zh.cues[1].end_ms == 6000

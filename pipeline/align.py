@@ -51,6 +51,11 @@ class AlignOptions:
         max_word_ms: longest duration given to an interpolated word.
         min_coverage: below this fraction of matched speech tokens alignment
             fails (wrong transcript for this audio).
+        vad_onset_ms: a word whose start lies in a pause (outside every speech region)
+            starts this long after the next region begins, when that is before its end;
+            a word whose end lies in a pause ends where its region ends. Whisper's word
+            times run early into the pause before an utterance (hundreds of ms on real
+            speech); VAD regions are padded (100 ms by default), so half the padding.
     """
 
     ngram: int = 4
@@ -61,6 +66,7 @@ class AlignOptions:
     min_word_ms: int = 60
     max_word_ms: int = 700
     min_coverage: float = 0.2
+    vad_onset_ms: int = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +305,36 @@ def _spread(
     return out
 
 
+def _snap_to_speech(
+    words: Sequence[TimedWord], speech: Sequence[tuple[int, int]], onset_ms: int
+) -> list[TimedWord]:
+    """Move word starts (ends) that lie in a pause to the next region's onset (region's end).
+
+    Only within the word's own span, so order is kept: a start moves later but stays before
+    the word's end, an end moves earlier but stays after its start.
+    """
+    regions = sorted(speech)
+    starts = [a for a, _ in regions]
+    out: list[TimedWord] = []
+    for w in words:
+        if w.start_ms is None or w.end_ms is None:
+            out.append(w)
+            continue
+        start, end = w.start_ms, w.end_ms
+        k = bisect.bisect_right(starts, start) - 1  # region starting at or before start
+        if not (k >= 0 and start < regions[k][1]) and k + 1 < len(regions):
+            onset = regions[k + 1][0] + onset_ms
+            if onset < end:
+                start = onset
+        k = bisect.bisect_left(starts, end) - 1  # region starting before end
+        if k >= 0 and regions[k][1] < end and regions[k][1] > start:
+            end = regions[k][1]
+        if (start, end) != (w.start_ms, w.end_ms):
+            w = TimedWord(w.text, start, end, w.status, w.speaker, w.turn_index)
+        out.append(w)
+    return out
+
+
 def align_words(
     words: Sequence[SourceWord],
     recognised: Sequence[Word],
@@ -391,6 +427,8 @@ def align_words(
         out.append(
             TimedWord(word.text, start, end, st, word.speaker, word.turn_index)  # type: ignore[arg-type]
         )
+    if speech:
+        out = _snap_to_speech(out, speech, opts.vad_onset_ms)
     counts = {s: sum(1 for w in out if w.status == s) for s in ("aligned", "interpolated")}
     return Alignment(
         words=tuple(out),

@@ -1,0 +1,257 @@
+"""Teacher-forced word timing with CTranslate2's ``Whisper.align()``.
+
+The transcript is known, so Whisper need not decode it: the text is forced through the
+decoder in one parallel pass per window of audio (at most 30 s), and the cross-attention
+path (dynamic time warping over the alignment heads, median-filtered) gives each token a
+frame; the decoder's probability of each forced token says how well the audio supports it.
+Windows are encoded and aligned in batches.
+
+Two uses:
+
+* :func:`refine_words` sharpens already aligned words: each window holds a run of timed
+  words (cut at pauses), is cut from the audio with a little context, and the words take the
+  forced times; a word whose forced probability is very low keeps its old time.
+* :func:`force_windows` is the primitive, for callers that plan their own windows (the fast
+  path that skips full transcription where the transcript is trustworthy).
+
+Times are integer milliseconds; frames are 20 ms (Whisper's token rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pipeline.model import TimedWord
+
+SAMPLE_RATE = 16_000
+WINDOW_SAMPLES = 30 * SAMPLE_RATE
+FRAME_MS = 20  # one decoder alignment step (2 mel frames of 10 ms)
+
+
+@dataclass(frozen=True, slots=True)
+class RefineOptions:
+    """Options of the teacher-forced pass.
+
+    Attributes:
+        max_window_ms: longest window of audio forced at once (Whisper sees 30 s).
+        context_ms: audio kept before the first and after the last word of a window.
+        split_gap_ms: a new window starts at a pause at least this long, when the window
+            would otherwise run past ``max_window_ms``; windows prefer the longest pause.
+        batch: windows encoded and aligned together.
+        median_filter_width: smoothing of the attention weights before DTW (Whisper: 7).
+        min_probability: a forced word with a mean token probability below this keeps its
+            previous time in :func:`refine_words`.
+        max_shift_ms: a forced start further than this from the previous start is not taken
+            (the DTW path slipped).
+    """
+
+    max_window_ms: int = 28_000
+    context_ms: int = 400
+    split_gap_ms: int = 250
+    batch: int = 4
+    median_filter_width: int = 7
+    min_probability: float = 0.05
+    max_shift_ms: int = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Audio span ``[start_ms, end_ms)`` (at most 30 s) and the words spoken in it, in order."""
+
+    start_ms: int
+    end_ms: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedWord:
+    """A word's forced span (absolute ms) and its mean token probability."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    probability: float
+
+
+def _tokenizer(model: Any) -> Any:
+    from faster_whisper.tokenizer import Tokenizer
+
+    return Tokenizer(model.hf_tokenizer, model.model.is_multilingual, "transcribe", "en")
+
+
+def _word_tokens(tokenizer: Any, words: Sequence[str]) -> list[list[int]]:
+    """BPE tokens per word, each with its leading space (as inside running text)."""
+    return [list(tokenizer.encode(" " + w.strip())) or [tokenizer.eot] for w in words]
+
+
+def _features(model: Any, samples: np.ndarray) -> np.ndarray:
+    padded = np.zeros(WINDOW_SAMPLES, np.float32)
+    chunk = samples[:WINDOW_SAMPLES]
+    padded[: len(chunk)] = chunk
+    feats = model.feature_extractor(padded)
+    frames = WINDOW_SAMPLES // model.feature_extractor.hop_length
+    return np.ascontiguousarray(feats[:, :frames], dtype=np.float32)
+
+
+def force_windows(
+    model: Any,
+    samples: np.ndarray,
+    windows: Sequence[Window],
+    opts: RefineOptions = RefineOptions(),
+) -> list[list[ForcedWord]]:
+    """Force each window's words through Whisper; forced spans per window, in order.
+
+    Args:
+        model: a ``faster_whisper.WhisperModel`` (see :func:`pipeline.asr.load_model`).
+        samples: the whole episode, 16 kHz mono float32.
+        windows: audio spans with their words; a span longer than 30 s is cut to 30 s.
+        opts: batch size and DTW smoothing.
+    """
+    import ctranslate2
+
+    tokenizer = _tokenizer(model)
+    sot = list(tokenizer.sot_sequence)
+    out: list[list[ForcedWord]] = []
+    for first in range(0, len(windows), max(1, opts.batch)):
+        batch = [w for w in windows[first : first + opts.batch]]
+        feats, tokens, per_word, frames = [], [], [], []
+        for win in batch:
+            a = max(0, win.start_ms * SAMPLE_RATE // 1000)
+            b = min(len(samples), win.end_ms * SAMPLE_RATE // 1000, a + WINDOW_SAMPLES)
+            feats.append(_features(model, samples[a:b]))
+            wt = _word_tokens(tokenizer, win.words)
+            per_word.append(wt)
+            tokens.append([t for w in wt for t in w])
+            frames.append(max(1, (b - a) // model.feature_extractor.hop_length))
+        todo = [k for k, t in enumerate(tokens) if t]
+        results: dict[int, Any] = {}
+        if todo:
+            view = ctranslate2.StorageView.from_array(np.stack([feats[k] for k in todo]))
+            encoded = model.model.encode(view, to_cpu=False)
+            aligned = model.model.align(
+                encoded,
+                sot,
+                [tokens[k] for k in todo],
+                [frames[k] for k in todo],
+                median_filter_width=opts.median_filter_width,
+            )
+            results = dict(zip(todo, aligned, strict=True))
+        for k, win in enumerate(batch):
+            res = results.get(k)
+            if res is None:
+                out.append([])
+                continue
+            out.append(_words_from_alignment(win, per_word[k], res))
+    return out
+
+
+def _words_from_alignment(win: Window, per_word: list[list[int]], res: Any) -> list[ForcedWord]:
+    pairs = np.asarray(res.alignments, dtype=np.int64).reshape(-1, 2)
+    probs = np.asarray(res.text_token_probs, dtype=np.float64)
+    if len(pairs) == 0:
+        return []
+    jumps = np.pad(np.diff(pairs[:, 0]), (1, 0), constant_values=1).astype(bool)
+    jump_frames = pairs[jumps, 1]
+    bounds = np.concatenate(([0], np.cumsum([len(t) for t in per_word])))
+    words: list[ForcedWord] = []
+    last = len(jump_frames) - 1
+    for i, text in enumerate(win.words):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        s = int(jump_frames[min(a, last)]) * FRAME_MS + win.start_ms
+        e = int(jump_frames[min(b, last)]) * FRAME_MS + win.start_ms
+        p = float(np.mean(probs[a:b])) if b > a and b <= len(probs) else 0.0
+        words.append(ForcedWord(text, s, max(e, s + 1), p))
+    return words
+
+
+def plan_windows(
+    spans: Sequence[tuple[int, int]], texts: Sequence[str], duration_ms: int, opts: RefineOptions
+) -> list[tuple[int, int, Window]]:
+    """Group consecutive timed words into windows; (first index, end index, window).
+
+    A window closes before it would exceed ``opts.max_window_ms`` (with context), at the
+    longest pause of at least ``opts.split_gap_ms`` inside it, else at the last word that fits.
+    """
+    out: list[tuple[int, int, Window]] = []
+    i, n = 0, len(spans)
+    while i < n:
+        lo = max(0, spans[i][0] - opts.context_ms)
+        j = i
+        while j + 1 < n and spans[j + 1][1] + opts.context_ms - lo <= opts.max_window_ms:
+            j += 1
+        if j + 1 < n:  # must cut: prefer the longest pause in the second half
+            best, best_gap = j, -1
+            for k in range(i + (j - i) // 2, j + 1):
+                gap = spans[k + 1][0] - spans[k][1]
+                if gap >= opts.split_gap_ms and gap > best_gap:
+                    best, best_gap = k, gap
+            j = best
+        hi = min(duration_ms, spans[j][1] + opts.context_ms)
+        if j + 1 < n:  # do not reach into the next word
+            hi = min(hi, max(spans[j][1], spans[j + 1][0]))
+        if i > 0:
+            lo = max(lo, min(spans[i][0], spans[i - 1][1]))
+        out.append((i, j + 1, Window(lo, max(hi, lo + 1), tuple(texts[i : j + 1]))))
+        i = j + 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Refined:
+    """Refined words (same order and statuses), per-word probability, and counts."""
+
+    words: tuple[TimedWord, ...]
+    probability: tuple[float | None, ...]
+    changed: int
+    windows: int
+
+
+def refine_words(
+    samples: np.ndarray,
+    words: Sequence[TimedWord],
+    model: Any,
+    opts: RefineOptions = RefineOptions(),
+) -> Refined:
+    """Teacher-force the timed words of an alignment to sharpen their boundaries.
+
+    Unspoken words stay untimed; every timed word is forced inside a window around its
+    neighbours, so words cannot move across a long pause or into another window.
+    """
+    timed = [k for k, w in enumerate(words) if w.start_ms is not None and w.end_ms is not None]
+    spans = [(int(words[k].start_ms or 0), int(words[k].end_ms or 0)) for k in timed]
+    duration = len(samples) * 1000 // SAMPLE_RATE
+    plan = plan_windows(spans, [words[k].text for k in timed], duration, opts)
+    forced = force_windows(model, samples, [w for _, _, w in plan], opts)
+    out = list(words)
+    prob: list[float | None] = [None] * len(words)
+    changed = 0
+    for (a, b, _), got in zip(plan, forced, strict=True):
+        if len(got) != b - a:
+            continue
+        for pos, fw in zip(range(a, b), got, strict=True):
+            k = timed[pos]
+            old = words[k]
+            prob[k] = fw.probability
+            if fw.probability < opts.min_probability:
+                continue
+            if abs(fw.start_ms - int(old.start_ms or 0)) > opts.max_shift_ms:
+                continue
+            out[k] = TimedWord(
+                old.text, fw.start_ms, fw.end_ms, old.status, old.speaker, old.turn_index
+            )
+            changed += 1
+    # Keep starts monotonic and ends after starts.
+    last_end = 0
+    for k, w in enumerate(out):
+        if w.start_ms is None:
+            continue
+        start = max(int(w.start_ms), last_end) if w is not words[k] else int(w.start_ms)
+        end = max(int(w.end_ms or start), start + 1)
+        if (start, end) != (w.start_ms, w.end_ms):
+            out[k] = TimedWord(w.text, start, end, w.status, w.speaker, w.turn_index)
+        last_end = end
+    return Refined(tuple(out), tuple(prob), changed, len(plan))

@@ -182,9 +182,28 @@ def align(
         sets.append(f"asr.model={json.dumps(model)}")
     try:
         cfg = load_config(config, sets)
+        if not translation and _translation_only(transcript, cfg.inputs.format, cfg):
+            if not quiet:
+                err_console.print(
+                    f"{transcript.name} holds no {cfg.section('asr').language or 'English'} "
+                    "speech: timing it as a translation (as `subweave retime` does)",
+                    highlight=False,
+                )
+            cfg = load_config(config, [*sets, "stages=[" + ", ".join(RETIME_STAGES) + "]"])
         _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
     except PipelineError as err:
         raise _fail(err) from None
+
+
+def _translation_only(transcript: Path, fmt: str, cfg: Any) -> bool:
+    """Whether TRANSCRIPT has speech only in languages other than the audio's."""
+    from pipeline.readers import read_transcript
+
+    if "align" not in cfg.stages or "bitext" not in cfg.stages:
+        return False
+    spoken = str(cfg.section("asr").language or "en")
+    langs = read_transcript(transcript, fmt).languages()
+    return bool(langs) and spoken not in langs
 
 
 RETIME_STAGES = ("ingest", "vad", "transcribe", "parse", "bitext", "segment", "write", "report")

@@ -200,3 +200,18 @@ def test_align_paired_writes_three_tracks(tmp_path: Path, fake_asr: None) -> Non
     report = json.loads((out / "sample.report.json").read_text(encoding="utf-8"))
     assert report["bitext"]["zh"]["mode"] == "paired"
     assert report["bitext"]["zh"]["stretches"] == []
+
+
+@pytest.mark.model
+def test_align_on_a_translation_only_transcript_times_it_as_retime(
+    tmp_path: Path, fake_asr: None
+) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["align", str(MEDIA / "sample.mp3"), str(MEDIA / "sample.zh.txt"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "timing it as a translation" in result.output
+    assert (out / "sample.zh.srt").exists()
+    assert not (out / "sample.words.json").exists()
+    assert _score(out / "sample.zh.srt") >= 0.9

@@ -87,11 +87,23 @@ def summary_table(report: BatchReport) -> Any:
             f"({report.workers} × {report.executor})"
         ),
     )
-    for col in ("episode", "status", "audio", "wall", "coverage", "detail"):
+    for col in (
+        "episode",
+        "status",
+        "audio",
+        "wall",
+        "× realtime",
+        "coverage",
+        "cues",
+        "lint",
+        "detail",
+    ):
         table.add_column(col, overflow="fold")
     style = {"ok": "green", "skipped": "dim", "failed": "bold red"}
     for r in report.episodes:
         coverage = r.stats.get("coverage")
+        cues = r.stats.get("cues")
+        hard, total = r.stats.get("lint_hard"), r.stats.get("lint_total")
         detail = ""
         if r.error is not None:
             detail = r.error.message + (f"\n[yellow]try:[/] {r.error.hint}" if r.error.hint else "")
@@ -102,7 +114,10 @@ def summary_table(report: BatchReport) -> Any:
             f"[{style[r.status]}]{r.status}[/]",
             f"{r.audio_s:.0f} s",
             f"{r.wall_s:.1f} s",
+            f"{r.audio_s / r.wall_s:.1f}" if r.wall_s > 0 and r.status == "ok" else "",
             f"{coverage:.0%}" if isinstance(coverage, float) else "",
+            " ".join(f"{k} {v}" for k, v in cues.items()) if isinstance(cues, dict) else "",
+            f"{hard} hard / {total}" if isinstance(hard, int) and isinstance(total, int) else "",
             detail,
         )
     return table

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import logging
 import time
@@ -68,10 +69,37 @@ def _hash_json(data: Any) -> str:
 _CODE_CACHE: dict[str, str] = {}
 
 
-def code_version(modules: tuple[str, ...]) -> str:
-    """Hash of the package version and the source of ``modules`` (packages: every .py file)."""
+def _sources(body: Callable[..., Any]) -> list[str]:
+    """Source of ``body`` and of every function of its module it calls, transitively."""
+    seen: dict[str, str] = {}
+    todo = [body]
+    while todo:
+        fn = todo.pop()
+        if fn.__name__ in seen:
+            continue
+        seen[fn.__name__] = inspect.getsource(fn)
+        scope = fn.__globals__
+        for name in fn.__code__.co_names:
+            ref = scope.get(name)
+            if inspect.isfunction(ref) and ref.__module__ == body.__module__:
+                todo.append(ref)
+    return [seen[k] for k in sorted(seen)]
+
+
+def code_version(modules: tuple[str, ...], body: Callable[..., Any] | None = None) -> str:
+    """Hash of the package version, the stage's own function and the source of ``modules``
+    (packages: every .py file).
+
+    Only the stage body is hashed, not all of stages.py: editing how subtitles are segmented
+    must not make a two-hour episode transcribe again.
+    """
     digest = hashlib.sha256(__version__.encode())
-    digest.update(Path(__file__).with_name("stages.py").read_bytes())
+    if body is not None:
+        try:
+            for source in _sources(body):
+                digest.update(source.encode())
+        except (OSError, TypeError):  # no source (frozen app): the whole stages module
+            digest.update(Path(__file__).with_name("stages.py").read_bytes())
     for name in modules:
         if name not in _CODE_CACHE:
             spec = importlib.util.find_spec(name)
@@ -134,7 +162,7 @@ def _fingerprint(cfg: PipelineConfig, name: str, lock: _Lock) -> dict[str, Any]:
             inputs[f"stage:{dep}"] = entry["output_hash"] if entry else "missing"
     return {
         "params_hash": _hash_json(stage.params(cfg))[:16],
-        "code_version": code_version(stage.modules),
+        "code_version": code_version(stage.modules, stage.run),
         "input_hashes": inputs,
     }
 

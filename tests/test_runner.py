@@ -123,3 +123,18 @@ def test_failed_stage_keeps_earlier_artifacts(
     resumed = run_episode(cfg)
     assert resumed.ran[0] == "align"
     assert "transcribe" in resumed.skipped
+
+
+def test_code_version_hashes_only_the_stage_and_what_it_calls() -> None:
+    from pipeline import stages
+    from pipeline.runner import _sources, code_version
+
+    names = "\n".join(_sources(stages._segment))
+    assert "def _bitext_spans" in names  # a helper it calls
+    assert "def _transcribe" not in names  # another stage's body
+    assert code_version(("pipeline.asr",), stages._transcribe) != code_version(
+        ("pipeline.asr",), stages._segment
+    )
+    assert code_version(("pipeline.asr",), stages._transcribe) == code_version(
+        ("pipeline.asr",), stages._transcribe
+    )

@@ -141,9 +141,7 @@ class _Draft:
 # --- blocks -----------------------------------------------------------------
 
 
-def _word_blocks(
-    words: Sequence[TimedWord], lang: str, breaks: Sequence[int] = ()
-) -> list[_Block]:
+def _word_blocks(words: Sequence[TimedWord], lang: str, breaks: Sequence[int] = ()) -> list[_Block]:
     pending = sorted(breaks)
     at = 0  # next break time not yet passed
     blocks: list[_Block] = []

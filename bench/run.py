@@ -126,6 +126,110 @@ def drive(audio: Path, transcript: Path, out: Path, model: str, threads: int, re
     (out / "timings.json").write_text(json.dumps({k: round(v, 3) for k, v in times.items()}))
 
 
+def _write_outputs(out: Path, stem: str, words: Any) -> None:
+    """words.json and, where the segmenter exists, the English SRT of these words."""
+    from pipeline.writers import render, render_words_json
+
+    (out / f"{stem}.words.json").write_text(render_words_json(words, "en"), encoding="utf-8")
+    try:
+        from pipeline.model import Track
+        from pipeline.segment import SegmentOptions, build_cues
+    except ImportError:
+        return
+    cues = build_cues(tuple(words), "en", SegmentOptions())
+    (out / f"{stem}.en.srt").write_text(render(Track(("en",), tuple(cues)), "srt"), "utf-8")
+
+
+def drive_variant(
+    name: str, audio: Path, transcript: Path, out: Path, model: str, threads: int, base: Path
+) -> None:
+    """Variants of the pipeline, for the figures that call for them.
+
+    ``onset``: the words of a finished run (``base``) with starts moved to the energy dip
+    (:func:`pipeline.refine.sharpen_starts`; no model). ``refine``: those words
+    teacher-forced again (:func:`pipeline.refine.refine_words`), then snapped to the VAD
+    regions as the aligner does. ``fast``: no transcription: ingest, vad, parse, forced
+    alignment chunk by chunk (:func:`pipeline.refine.fast_align`), snapping, onsets.
+    """
+    from pipeline import artifacts as art
+    from pipeline.align import snap_to_speech
+    from pipeline.audio import VadOptions, load_audio, speech_regions
+    from pipeline.refine import sharpen_starts
+
+    out.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    sound = load_audio(audio)
+    times["ingest"] = time.perf_counter() - t0
+
+    def whisper() -> Any:
+        from pipeline.asr import AsrOptions, load_model
+
+        t = time.perf_counter()
+        m = load_model(AsrOptions(model=model, language="en", cpu_threads=threads))
+        times["load_model"] = time.perf_counter() - t
+        return m
+
+    t0 = time.perf_counter()
+    if name in ("onset", "refine"):
+        words = art.words_from_json(art.read_json(base / "05_align.json")["words"])
+        regions = [(int(x), int(y)) for x, y in art.read_json(base / "02_vad.json")["regions"]]
+        if name == "onset":
+            result = sharpen_starts(sound.samples, words)
+            times["onset"] = time.perf_counter() - t0
+        else:
+            from pipeline.refine import refine_words
+
+            m = whisper()
+            t0 = time.perf_counter()
+            refined = refine_words(sound.samples, words, m).words
+            result = tuple(snap_to_speech(refined, regions, 50))
+            times["refine"] = time.perf_counter() - t0
+    elif name == "fast":
+        from pipeline.align import document_words
+        from pipeline.readers import read_transcript
+        from pipeline.refine import fast_align
+
+        regions = list(speech_regions(sound, VadOptions()))
+        times["vad"] = time.perf_counter() - t0
+        m = whisper()
+        t0 = time.perf_counter()
+        src = document_words(read_transcript(transcript), "en")
+        fast = fast_align(
+            sound.samples,
+            [w.text for w in src],
+            [w.speaker for w in src],
+            [w.turn_index for w in src],
+            regions,
+            m,
+        )
+        times["force"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = sharpen_starts(sound.samples, snap_to_speech(fast.words, regions, 50))
+        times["onset"] = time.perf_counter() - t0
+    else:
+        raise ValueError(f"unknown variant {name!r}")
+    _write_outputs(out, audio.stem, result)
+    (out / "timings.json").write_text(json.dumps({k: round(v, 3) for k, v in times.items()}))
+
+
+def run_variant(
+    name: str, case: Any, out: Path, model: str, threads: int, base: Path
+) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in (*out.glob("*.words.json"), *out.glob("*.srt")):
+        stale.unlink()
+    cmd = [sys.executable, "-m", "bench.run", "--variant", name, "--drive"]
+    cmd += [str(case.audio), str(case.transcript), str(out), "--base", str(base)]
+    cmd += ["--model", model, "--threads", str(threads)]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+    res = run_child(cmd, out / "run.log", env)
+    if res["rc"] != 0:
+        return {"run": res, "error": (out / "run.log").read_text(errors="replace")[-2000:]}
+    res["stages"] = json.loads((out / "timings.json").read_text())
+    return {"run": res}
+
+
 _STAGE_LINE = re.compile(r"✓ (\w+) \(([\d.]+) s;")
 
 
@@ -241,6 +345,15 @@ ROWS: list[tuple[str, Any]] = [
 ]
 
 
+TOOLS = {
+    "subweave": "subweave",
+    "subweave-onset": "+onset",
+    "subweave-refine": "+refine",
+    "subweave-fast": "fast",
+    "stablets": "stable-ts",
+}
+
+
 def _speed_rows(run: dict[str, Any], audio_s: float) -> dict[str, Any]:
     stages = run.get("stages", {})
     wall = run["wall_s"]
@@ -279,26 +392,35 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "",
     ]
     cases = results["cases"]
-    have_st = any("stablets" in c for c in cases.values())
+    tools = [t for t in TOOLS if any(t in c for c in cases.values())]
     lines += ["## Accuracy", ""]
-    header = ["figure"]
-    for name in cases:
-        header.append(f"{name} subweave")
-        if have_st:
-            header.append(f"{name} stable-ts")
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
-    for label, get in ROWS:
-        row = [label]
-        for c in cases.values():
-            for key in ("subweave", "stablets") if have_st else ("subweave",):
-                sc = c.get(key, {}).get("score")
+    lines += [
+        "Columns: `subweave` = `subweave align` as shipped (full transcription, then "
+        "alignment); `+onset` = its words with starts moved to the energy dip near each start "
+        "(pipeline/refine.sharpen_starts, no model, a few ms); `+refine` = its words "
+        "teacher-forced again (pipeline/refine.refine_words); `fast` = forced alignment with "
+        "no transcription (pipeline/refine.fast_align, trusts the transcript) + onsets; "
+        "`stable-ts` = stable-ts `align()`, same model. Variant cues come from "
+        "pipeline.segment.build_cues with default options.",
+        "",
+    ]
+    for name, c in cases.items():
+        lines += [f"### {name} ({c['audio_s'] / 60:.1f} min)", ""]
+        header = ["figure", *(TOOLS[t] for t in tools)]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        for label, get in ROWS:
+            row = [label]
+            for t in tools:
+                sc = c.get(t, {}).get("score")
                 try:
                     row.append(_f(get(sc)) if sc else "–")
                 except (KeyError, TypeError):
                     row.append("–")
-        lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "## Speed", ""]
+            if any(v != "–" for v in row[1:]):
+                lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+    lines += ["## Speed", ""]
     sh = [
         "case",
         "audio (s)",
@@ -315,53 +437,45 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     lines.append("| " + " | ".join(sh) + " |")
     lines.append("|" + "---|" * len(sh))
     for name, c in cases.items():
-        for key, tool in (("subweave", "subweave"), ("stablets", "stable-ts")):
+        for key in tools:
             if key not in c or "speed" not in c[key]:
                 continue
             sp = c[key]["speed"]
-            lines.append(
-                "| "
-                + " | ".join(
-                    _f(v)
-                    for v in (
-                        name,
-                        round(c["audio_s"], 1),
-                        tool,
-                        sp["wall_s"],
-                        sp["x_realtime"],
-                        sp["s_per_audio_min"],
-                        sp.get("transcribe_s"),
-                        sp.get("align_s"),
-                        sp.get("align_share_pct"),
-                        sp["peak_rss_mb"],
-                        sp["cpu_s"],
-                    )
-                )
-                + " |"
+            vals = (
+                name,
+                round(c["audio_s"], 1),
+                TOOLS[key],
+                sp["wall_s"],
+                sp["x_realtime"],
+                sp["s_per_audio_min"],
+                sp.get("transcribe_s"),
+                sp.get("align_s"),
+                sp.get("align_share_pct"),
+                sp["peak_rss_mb"],
+                sp["cpu_s"],
             )
-    ratios = [
-        (name, c["stablets"]["speed"]["wall_s"] / c["subweave"]["speed"]["wall_s"])
-        for name, c in cases.items()
-        if "speed" in c.get("stablets", {}) and "speed" in c.get("subweave", {})
+            lines.append("| " + " | ".join(_f(v) for v in vals) + " |")
+    lines += [
+        "",
+        "Throughput ratio (stable-ts wall / subweave wall, same run, same model; > 1 means "
+        "subweave is faster):",
+        "",
     ]
-    if ratios:
-        lines += [
-            "",
-            "Throughput ratio (stable-ts wall / subweave wall, same run, same model):",
-            "",
-        ]
-        lines += [f"- {name}: {r:.2f}x" for name, r in ratios]
     for name, c in cases.items():
-        for key in ("subweave", "stablets"):
+        st = c.get("stablets", {}).get("speed")
+        if not st:
+            continue
+        parts = [
+            f"{TOOLS[t]} {st['wall_s'] / c[t]['speed']['wall_s']:.2f}x"
+            for t in tools
+            if t != "stablets" and "speed" in c.get(t, {})
+        ]
+        lines.append(f"- {name}: " + ", ".join(parts))
+    for name, c in cases.items():
+        for key in tools:
             if c.get(key, {}).get("error"):
-                lines += [
-                    "",
-                    f"**{name} / {key} failed:**",
-                    "",
-                    "```",
-                    c[key]["error"][-1500:],
-                    "```",
-                ]
+                lines += ["", f"**{name} / {TOOLS[key]} failed:**", "", "```"]
+                lines += [c[key]["error"][-1500:], "```"]
     if results.get("stablets_note"):
         lines += ["", "## stable-ts", "", results["stablets_note"]]
     if results.get("real"):
@@ -383,12 +497,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse cached transcriptions")
     parser.add_argument("--out", type=Path, help="results markdown (default: bench/RESULTS.md)")
     parser.add_argument(
+        "--variants",
+        default="onset,refine,fast",
+        help="extra subweave variants scored beside the default pipeline: onset (starts moved "
+        "to the energy dip), refine (teacher-forced boundaries after alignment), fast (forced "
+        "alignment, no transcription); "
+        "'' for none",
+    )
+    parser.add_argument(
         "--drive", nargs=3, metavar=("AUDIO", "TRANSCRIPT", "OUT"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:
         a, t, o = (Path(p) for p in args.drive)
-        drive(a, t, o, args.model, args.threads, args.reuse)
+        if args.variant:
+            drive_variant(args.variant, a, t, o, args.model, args.threads, args.base)
+        else:
+            drive(a, t, o, args.model, args.threads, args.reuse)
         return 0
 
     from bench import cases as bench_cases
@@ -426,6 +553,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry["subweave"]["score"] = score_run(case, out)
         else:
             entry["subweave"]["error"] = run.get("error", "")
+        for variant in [v for v in args.variants.split(",") if v]:
+            if run["rc"] != 0:
+                break
+            print(f"[{name}] subweave {variant} ...", file=sys.stderr, flush=True)
+            vout = out.with_name(out.name + f"-{variant}")
+            got = run_variant(variant, case, vout, args.model, args.threads, out)
+            if "error" not in got:
+                vrun = dict(got["run"])
+                if variant in ("refine", "onset"):  # a pass after the pipeline: add its time
+                    vrun["wall_s"] = round(vrun["wall_s"] + run["wall_s"], 2)
+                    vrun["cpu_s"] = round(vrun["cpu_s"] + run["cpu_s"], 2)
+                    vrun["peak_rss_mb"] = max(vrun["peak_rss_mb"], run["peak_rss_mb"])
+                    vrun["stages"] = {**run.get("stages", {}), **vrun["stages"]}
+                got["speed"] = _speed_rows(vrun, audio_s)
+                got["score"] = score_run(case, vout)
+            entry[f"subweave-{variant}"] = got
         if st is not None and st.ok:
             print(f"[{name}] stable-ts ...", file=sys.stderr, flush=True)
             entry["stablets"] = st.run_case(

@@ -305,7 +305,7 @@ def _spread(
     return out
 
 
-def _snap_to_speech(
+def snap_to_speech(
     words: Sequence[TimedWord], speech: Sequence[tuple[int, int]], onset_ms: int
 ) -> list[TimedWord]:
     """Move word starts (ends) that lie in a pause to the next region's onset (region's end).
@@ -428,7 +428,7 @@ def align_words(
             TimedWord(word.text, start, end, st, word.speaker, word.turn_index)  # type: ignore[arg-type]
         )
     if speech:
-        out = _snap_to_speech(out, speech, opts.vad_onset_ms)
+        out = snap_to_speech(out, speech, opts.vad_onset_ms)
     counts = {s: sum(1 for w in out if w.status == s) for s in ("aligned", "interpolated")}
     return Alignment(
         words=tuple(out),

@@ -106,3 +106,30 @@ def test_refine_sample_episode_with_tiny_en() -> None:
         last = w.start_ms
     probs = [p for p in got.probability if p is not None]
     assert len(probs) == len(truth) and all(0.0 <= p <= 1.0 for p in probs)
+
+
+def test_sharpen_starts_finds_the_quiet_gap_between_words() -> None:
+    import numpy as np
+
+    from pipeline.refine import sharpen_starts
+
+    rng = np.random.default_rng(0)
+    sr = 16_000
+    audio = np.zeros(3 * sr, np.float32)
+    # "words": noise bursts at 0.50-0.90 s and 0.95-1.60 s (a 50 ms gap), 2.00-2.40 s
+    for a, b in ((0.50, 0.90), (0.95, 1.60), (2.00, 2.40)):
+        lo, hi = round(a * sr), round(b * sr)
+        audio[lo:hi] = rng.standard_normal(hi - lo) * 0.3
+    words = [
+        TimedWord("one", 480, 900, "aligned", None, 0),
+        TimedWord("two", 900, 1600, "aligned", None, 0),  # Whisper: 50 ms early
+        TimedWord("gone", None, None, "unspoken", None, 0),
+        TimedWord("three", 1950, 2400, "interpolated", None, 0),
+    ]
+    got = sharpen_starts(audio, words)
+    assert 915 <= (got[1].start_ms or 0) <= 950  # inside the gap, not in the burst
+    assert got[0].end_ms is not None and got[0].end_ms <= (got[1].start_ms or 0)
+    assert got[2] == words[2]
+    assert 1950 <= (got[3].start_ms or 0) <= 2000
+    starts = [w.start_ms for w in got if w.start_ms is not None]
+    assert starts == sorted(starts)

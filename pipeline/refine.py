@@ -293,6 +293,62 @@ class FastResult:
     probability: tuple[float | None, ...]
     chunks: int
     untimed: int
+    checked: int = 0  # chunks whose forced words looked wrong and were transcribed instead
+
+
+def _doubtful(probs: Sequence[float], median_below: float, run_below: float, run: int) -> bool:
+    """Forced words the audio does not support: a low median, or a run of very low words."""
+    if not probs:
+        return False
+    if float(np.median(probs)) < median_below:
+        return True
+    streak = 0
+    for p in probs:
+        streak = streak + 1 if p < run_below else 0
+        if streak >= run:
+            return True
+    return False
+
+
+def _transcribe_chunk(model: Any, samples: np.ndarray, a: int, b: int) -> list[Any]:
+    """Recognised words (absolute ms) of one chunk: the slow path, only where forcing failed."""
+    from pipeline.model import Word
+
+    lo, hi = a * SAMPLE_RATE // 1000, b * SAMPLE_RATE // 1000
+    segments, _ = model.transcribe(
+        samples[lo:hi],
+        language="en",
+        beam_size=1,
+        word_timestamps=True,
+        vad_filter=False,
+        condition_on_previous_text=False,
+    )
+    words: list[Any] = []
+    last = a
+    for seg in segments:
+        for w in seg.words or ():
+            text = w.word.strip()
+            if not text:
+                continue
+            start = max(last, a + round(w.start * 1000))
+            end = max(start, min(b, a + round(w.end * 1000)))
+            words.append(Word(text, start, end, float(w.probability)))
+            last = end
+    return words
+
+
+def _last_solid_run(words: Sequence[TimedWord], run: int = 3) -> int:
+    """End (exclusive) of the last run of ``run`` or more consecutive matched words, or 0.
+
+    Common words of an ad read or a filler match a stray transcript word now and then; a
+    real stretch of speech matches in runs.
+    """
+    end = streak = 0
+    for j, w in enumerate(words):
+        streak = streak + 1 if w.status == "aligned" else 0
+        if streak >= run:
+            end = j + 1
+    return end
 
 
 def fast_align(
@@ -304,23 +360,30 @@ def fast_align(
     model: Any,
     opts: RefineOptions = RefineOptions(),
     overfeed: float = 1.35,
+    check: bool = True,
 ) -> FastResult:
-    """Time a trusted transcript by forcing it chunk by chunk, with no full transcription.
+    """Time a transcript by forcing it chunk by chunk, transcribing only where that fails.
 
     Chunks are speech regions (VAD) grouped up to a window. Each chunk is given more of the
     remaining transcript than it likely holds (the words-per-second of the whole episode's
     speech times ``overfeed``, plus a few); words the forced path places before the chunk's
-    last speech are accepted, the rest are fed again to the next chunk. Words left at the end
-    are unspoken. This trusts the transcript: audio without text (an ad read) or text without
-    audio (an editor's insert) pulls words onto the wrong audio, so use it only where the
-    transcript is known to be verbatim.
+    last speech are accepted, the rest are fed again to the next chunk. With ``check``, a
+    chunk whose forced words the decoder finds improbable (audio without text such as an ad
+    read, or text without audio such as an editor's insert) is transcribed instead and the
+    transcript aligned to it with :func:`pipeline.align.align_words`: words it cannot find
+    there are unspoken or wait for a later chunk, and audio with no matching text consumes
+    nothing. Words left at the end are unspoken.
     """
+    from pipeline.align import AlignOptions, SourceWord, align_words
+    from pipeline.errors import AlignmentError
+
     duration = len(samples) * 1000 // SAMPLE_RATE
     chunks = speech_chunks(speech, duration, opts)
     speech_ms = sum(b - a for a, b in speech) or duration
     rate = len(texts) / max(1.0, speech_ms / 1000)  # words per second of speech
     out: list[TimedWord | None] = [None] * len(texts)
     prob: list[float | None] = [None] * len(texts)
+    checked = 0
     p = 0
     regions = sorted(speech)
     for number, (a, b) in enumerate(chunks):
@@ -341,8 +404,26 @@ def fast_align(
                 if fw.start_ms >= speech_end - 2 * FRAME_MS or fw.end_ms > speech_end + 60:
                     break
                 take += 1
-            if take == 0:
+        probs = [fw.probability for fw in got[:take]]
+        if check and (take == 0 or _doubtful(probs, 0.3, 0.1, 4)):
+            checked += 1
+            heard = _transcribe_chunk(model, samples, a, b)
+            span = min(len(texts) - p, 2 * k + 20)
+            local = [SourceWord(texts[i], speakers[i], turns[i]) for i in range(p, p + span)]
+            try:
+                res = align_words(local, heard, AlignOptions(min_coverage=0.0), regions, duration)
+            except AlignmentError:  # nothing usable: leave the words for later
                 continue
+            upto = _last_solid_run(res.words)
+            if upto == 0:
+                continue  # audio with no text (an ad read): consume nothing
+            for j in range(upto):
+                w = res.words[j]
+                out[p + j] = w if w.start_ms is not None else None
+            p += upto
+            continue
+        if take == 0:
+            continue
         for j, fw in enumerate(got[:take]):
             i = p + j
             out[i] = TimedWord(texts[i], fw.start_ms, fw.end_ms, "aligned", speakers[i], turns[i])
@@ -352,7 +433,7 @@ def fast_align(
         w if w is not None else TimedWord(texts[i], None, None, "unspoken", speakers[i], turns[i])
         for i, w in enumerate(out)
     )
-    return FastResult(words, tuple(prob), len(chunks), sum(1 for w in out if w is None))
+    return FastResult(words, tuple(prob), len(chunks), sum(1 for w in out if w is None), checked)
 
 
 # --- acoustic onset sharpening ----------------------------------------------------------

@@ -374,6 +374,138 @@ def _speed_rows(run: dict[str, Any], audio_s: float) -> dict[str, Any]:
     }
 
 
+def _check(value: Any, ok: bool | None) -> str:
+    if value is None or ok is None:
+        return "–"
+    return f"{_f(value)} {'✓' if ok else '✗'}"
+
+
+def targets(cases: dict[str, Any], tools: list[str]) -> list[str]:
+    """Issue 7's targets against each subweave column (✓ met, ✗ not met, – not measured)."""
+    cols = [t for t in tools if t != "stablets"]
+    lines = ["## Targets (issue 7, item 4)", ""]
+    lines.append("| target | " + " | ".join(TOOLS[t] for t in cols) + " |")
+    lines.append("|" + "---|" * (len(cols) + 1))
+
+    def row(label: str, fn: Any) -> None:
+        cells = []
+        for t in cols:
+            try:
+                cells.append(fn(t))
+            except (KeyError, TypeError, ZeroDivisionError):
+                cells.append("–")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    def sc(case: str, t: str) -> dict[str, Any]:
+        return dict(cases[case][t]["score"])
+
+    for case in ("clean", "long", "edited"):
+        if case not in cases:
+            continue
+        row(
+            f"{case}: coverage = 100%",
+            lambda t, c=case: _check(sc(c, t)["coverage"], sc(c, t)["coverage"] >= 100.0),
+        )
+        row(
+            f"{case}: word-start median <= 30 ms",
+            lambda t, c=case: _check(
+                sc(c, t)["word_start"]["median_ms"], sc(c, t)["word_start"]["median_ms"] <= 30
+            ),
+        )
+        row(
+            f"{case}: word-start p90 <= 90 ms",
+            lambda t, c=case: _check(
+                sc(c, t)["word_start"]["p90_ms"], sc(c, t)["word_start"]["p90_ms"] <= 90
+            ),
+        )
+        row(
+            f"{case}: cue starts within 125 ms >= 97%",
+            lambda t, c=case: _check(
+                sc(c, t).get("cue_start_within_125"),
+                None
+                if sc(c, t).get("cue_start_within_125") is None
+                else sc(c, t)["cue_start_within_125"] >= 97,
+            ),
+        )
+    if "edited" in cases:
+        row(
+            "edited: absent words given a time = 0",
+            lambda t: _check(sc("edited", t)["absent_timed"], sc("edited", t)["absent_timed"] == 0),
+        )
+        row(
+            "edited: cues overlapping the ad > 0.5 s = 0",
+            lambda t: _check(
+                sc("edited", t).get("cues_on_unsupported"),
+                None
+                if sc("edited", t).get("cues_on_unsupported") is None
+                else sc("edited", t)["cues_on_unsupported"] == 0,
+            ),
+        )
+    if "noisy" in cases:
+        row(
+            "noisy: word-start median <= 50 ms",
+            lambda t: _check(
+                sc("noisy", t)["word_start"]["median_ms"],
+                sc("noisy", t)["word_start"]["median_ms"] <= 50,
+            ),
+        )
+        row(
+            "noisy: word-start p90 <= 150 ms",
+            lambda t: _check(
+                sc("noisy", t)["word_start"]["p90_ms"],
+                sc("noisy", t)["word_start"]["p90_ms"] <= 150,
+            ),
+        )
+    for case in cases:
+        if "speed" not in cases[case].get("stablets", {}):
+            continue
+        row(
+            f"{case}: throughput >= 2x stable-ts",
+            lambda t, c=case: _check(
+                round(cases[c]["stablets"]["speed"]["wall_s"] / cases[c][t]["speed"]["wall_s"], 2),
+                cases[c]["stablets"]["speed"]["wall_s"] / cases[c][t]["speed"]["wall_s"] >= 2,
+            ),
+        )
+    for case in cases:
+        row(
+            f"{case}: align work <= 2% of total",
+            lambda t, c=case: _check(
+                cases[c][t]["speed"]["align_share_pct"],
+                None
+                if cases[c][t]["speed"]["align_share_pct"] is None
+                else cases[c][t]["speed"]["align_share_pct"] <= 2,
+            ),
+        )
+    if "long" in cases and "clean" in cases:
+        row(
+            "long: cost per audio minute <= 1.1x the clean case's",
+            lambda t: _check(
+                round(
+                    cases["long"][t]["speed"]["s_per_audio_min"]
+                    / cases["clean"][t]["speed"]["s_per_audio_min"],
+                    2,
+                ),
+                cases["long"][t]["speed"]["s_per_audio_min"]
+                <= 1.1 * cases["clean"][t]["speed"]["s_per_audio_min"],
+            ),
+        )
+        row(
+            "long: peak memory <= 1.5 GB",
+            lambda t: _check(
+                cases["long"][t]["speed"]["peak_rss_mb"],
+                cases["long"][t]["speed"]["peak_rss_mb"] <= 1536,
+            ),
+        )
+    lines += [
+        "",
+        "`+onset`/`+refine` times include the full `subweave align` run they start from. "
+        "The align share of subweave is the align stage (text matching) over the whole run; "
+        "the runner logs stage times to 0.1 s.",
+        "",
+    ]
+    return lines
+
+
 def write_report(results: dict[str, Any], path: Path) -> None:
     meta = results["meta"]
     lines = [
@@ -476,6 +608,7 @@ def write_report(results: dict[str, Any], path: Path) -> None:
             if c.get(key, {}).get("error"):
                 lines += ["", f"**{name} / {TOOLS[key]} failed:**", "", "```"]
                 lines += [c[key]["error"][-1500:], "```"]
+    lines += targets(cases, tools)
     if results.get("stablets_note"):
         lines += ["", "## stable-ts", "", results["stablets_note"]]
     if results.get("real"):

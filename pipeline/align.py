@@ -402,6 +402,15 @@ def align_words(
         support = max(0, hi_r - lo_r)
         spoken = run_tokens <= opts.short_run and i > 0 and j < len(words)
         spoken = spoken or (run_tokens > 0 and support >= opts.min_support * run_tokens)
+        nxt = span[j] if j < len(words) else None
+        if spoken and hi_t <= lo_t and support == 0 and nxt is not None and nxt[1] > hi_t:
+            # Whisper merged the run into its neighbours ("this Bay Area" -> "this area"):
+            # no gap is left, so the run takes the front of the next word's span by length.
+            run_w = sum(len(words[k].text) + 2 for k in range(i, j))
+            share = (nxt[1] - hi_t) * run_w // (run_w + len(words[j].text) + 2)
+            if share > 0:
+                lo_t, hi_t = hi_t, hi_t + share
+                span[j] = timed[j] = (hi_t, nxt[1])
         if spoken and hi_t > lo_t:
             if support > 0:
                 spans = [(max(lo_t, rt.start[lo_r]), min(hi_t, rt.end[hi_r - 1]))]

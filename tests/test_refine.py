@@ -133,3 +133,18 @@ def test_sharpen_starts_finds_the_quiet_gap_between_words() -> None:
     assert 1950 <= (got[3].start_ms or 0) <= 2000
     starts = [w.start_ms for w in got if w.start_ms is not None]
     assert starts == sorted(starts)
+
+
+def test_align_times_a_word_whisper_merged_into_its_neighbour() -> None:
+    words = [SourceWord(w) for w in "all this Bay Area that".split()]
+    rec = [
+        Word("all", 8020, 8280, 0.9),
+        Word("this", 8280, 8500, 0.9),
+        Word("area,", 8500, 9000, 0.9),  # "Bay Area" heard as "area", no gap left
+        Word("that", 9340, 9480, 0.9),
+    ]
+    got = align_words(words, rec, AlignOptions(), (), 10_000).words
+    assert got[2].status == "interpolated"
+    assert got[2].start_ms == 8500
+    assert got[2].end_ms is not None and 8600 < got[2].end_ms < 8800
+    assert got[3].start_ms == got[2].end_ms and got[3].end_ms == 9000

@@ -306,12 +306,17 @@ def _spread(
 
 
 def snap_to_speech(
-    words: Sequence[TimedWord], speech: Sequence[tuple[int, int]], onset_ms: int
+    words: Sequence[TimedWord],
+    speech: Sequence[tuple[int, int]],
+    onset_ms: int,
+    min_after_ms: int = 120,
 ) -> list[TimedWord]:
     """Move word starts (ends) that lie in a pause to the next region's onset (region's end).
 
-    Only within the word's own span, so order is kept: a start moves later but stays before
-    the word's end, an end moves earlier but stays after its start.
+    A word whose span covers a whole pause, with at least ``min_after_ms`` of it after the
+    pause, starts at the next region's onset too. Only within the word's own span, so order
+    is kept: a start moves later but stays before the word's end, an end moves earlier but
+    stays after its start.
     """
     regions = sorted(speech)
     starts = [a for a, _ in regions]
@@ -326,6 +331,10 @@ def snap_to_speech(
             onset = regions[k + 1][0] + onset_ms
             if onset < end:
                 start = onset
+        elif k >= 0 and k + 1 < len(regions) and regions[k + 1][0] + min_after_ms <= end:
+            # The word runs across a whole pause: a word is not said across a pause, and
+            # Whisper's error is an early start (a turn's first word begun in the last turn).
+            start = min(regions[k + 1][0] + onset_ms, end - 1)
         k = bisect.bisect_left(starts, end) - 1  # region starting before end
         if k >= 0 and regions[k][1] < end and regions[k][1] > start:
             end = regions[k][1]

@@ -148,3 +148,17 @@ def test_align_times_a_word_whisper_merged_into_its_neighbour() -> None:
     assert got[2].start_ms == 8500
     assert got[2].end_ms is not None and 8600 < got[2].end_ms < 8800
     assert got[3].start_ms == got[2].end_ms and got[3].end_ms == 9000
+
+
+def test_align_moves_a_start_that_runs_across_a_pause() -> None:
+    words = [SourceWord(w) for w in "the singularity. No, I don't".split()]
+    rec = [
+        Word("the", 1000, 1200, 0.9),
+        Word("singularity.", 1200, 1900, 0.9),
+        Word("No,", 1950, 2800, 0.9),  # begun in the last turn: the pause is 2100-2600
+        Word("I", 2800, 2900, 0.9),
+        Word("don't", 2900, 3200, 0.9),
+    ]
+    got = align_words(words, rec, AlignOptions(vad_onset_ms=50), [(900, 2100), (2600, 3300)])
+    assert got.words[2].start_ms == 2650
+    assert got.words[1].start_ms == 1200

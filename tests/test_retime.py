@@ -215,3 +215,20 @@ def test_align_on_a_translation_only_transcript_times_it_as_retime(
     assert (out / "sample.zh.srt").exists()
     assert not (out / "sample.words.json").exists()
     assert _score(out / "sample.zh.srt") >= 0.9
+
+
+def test_weak_runs_are_unplaced_but_single_weak_sentences_kept() -> None:
+    from pipeline.bitext import BitextOptions
+    from pipeline.retime import Placed, _reject_weak_runs
+
+    margins = [0.1, 0.01, 0.1, 0.02, 0.01, 0.03, 0.1]
+    placed = [
+        Placed(k, f"s{k}", 1000 * k, 1000 * k + 900, "aligned", m, (k,), None, 0)
+        for k, m in enumerate(margins)
+    ]
+    out = _reject_weak_runs(placed, BitextOptions(reject_margin=0.04, reject_run=3))
+    assert [p.status for p in out] == ["aligned", "aligned", "aligned"] + ["unplaced"] * 3 + [
+        "aligned"
+    ]
+    assert all(p.start_ms is None for p in out[3:6])
+    assert _reject_weak_runs(placed, BitextOptions(reject_run=0)) == placed

@@ -100,6 +100,10 @@ def _jieba() -> object:
     return jieba
 
 
+def _ascii_word(tok: str) -> bool:
+    return tok.isascii() and not tok.isspace()
+
+
 def _cjk_tokens(text: str) -> list[tuple[str, str]]:
     """(separator, token) pairs of jieba's segmentation; spaces and punctuation stay attached."""
     jieba = _jieba()
@@ -111,6 +115,10 @@ def _cjk_tokens(text: str) -> list[tuple[str, str]]:
             continue
         if out and _PUNCT_ONLY.match(tok) and not pending_sep:
             sep, prev = out[-1]
+            out[-1] = (sep, prev + tok)
+            continue
+        if out and not pending_sep and _ascii_word(tok) and _ascii_word(out[-1][1]):
+            sep, prev = out[-1]  # jieba splits "pre-training" and "GPT-4": keep them whole
             out[-1] = (sep, prev + tok)
             continue
         out.append((pending_sep if out else "", tok))

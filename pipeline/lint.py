@@ -422,11 +422,27 @@ def _lint_raw(
     dominant = lang or dominant_lang(every)
     cues: list[LintCue] = []
     for number, (start, end, lines) in enumerate(raw, start=1):
-        detected = [detect_lang(line, "") for line in lines]
+        detected = [_line_lang(line, detect_lang) for line in lines]
         cue_default = next((d for d in detected if d), dominant)
         assigned = [_as_lang(d or cue_default, lang) for d in detected]
         cues.append(LintCue(number, start, end, tuple(zip(assigned, lines, strict=True))))
     return lint_cues(cues, profile, fps, dominant, slack_ms=slack_ms)
+
+
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _line_lang(line: str, detect: Callable[[str, str], str]) -> str:
+    """The language of one subtitle line: any CJK character makes it a CJK line.
+
+    A Chinese subtitle line may be mostly an English term ("的 pre-training,"); an English line
+    never holds Han characters, so script presence decides, not majority.
+    """
+    found = detect(line, "")
+    if found in ("zh", "ja", "ko"):
+        return found
+    cjk = _CJK_CHAR.findall(line)
+    return detect("".join(cjk), "") if cjk else found
 
 
 def script_family(lang: str) -> str:

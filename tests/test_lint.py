@@ -320,3 +320,14 @@ def test_ass_centiseconds_do_not_break_the_gap_rule(tmp_path: Path) -> None:
     assert [(v.cue, v.rule) for v in lint_track(track).violations] == [(3, "gap")]
     result = lint_file(_write(tmp_path, "gaps.ass", render(track, "ass")))
     assert [(v.cue, v.rule, v.measured) for v in result.violations] == [(3, "gap", 60)]
+
+
+def test_stacked_line_with_an_english_term_counts_as_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.en-zh.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:04,000\nEither you do some souped-up\npre-training recipe\n"
+        "要么你做某种增强版\n的 pre-training,\n",
+        encoding="utf-8",
+    )
+    result = lint_file(path, None, "netflix", 24.0)
+    assert result.hard_count == 0, list(result.format_lines())

@@ -316,3 +316,8 @@ def test_monolingual_translation_may_stay_longer_for_its_reading_speed() -> None
     zh = monolingual(Track(("en", "zh"), (en, later)), "zh", OPTS)
     assert zh.cues[0].end_ms == 1000 + OPTS.limits("zh").max_extend_ms
     assert zh.cues[1].end_ms == 6000
+
+
+def test_english_terms_inside_chinese_stay_whole() -> None:
+    units = [u.text for u in text_units("要么做某种增强版的 pre-training，或者用GPT-4来做。", "zh")]
+    assert "pre-training，" in units and "GPT-4" in units

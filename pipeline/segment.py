@@ -25,6 +25,7 @@ How a track is built:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -440,10 +441,13 @@ def stack_translation(
     A span goes to the source cues it overlaps in time (restricted to its own turn when it names
     one); a span over several cues is cut near the cues' share of source text, pulled toward its
     sentence and clause ends. In/out times stay those of the source cues, so both languages
-    always share them. A span overlapping no cue goes to the nearest cue.
+    always share them. Spans overlapping no cue (translated text timed into a pause) get cues of
+    their own, in the translation alone, when the pause holds them; otherwise they go to the
+    nearest cue.
     """
     lim = opts.limits(tgt)
     pieces: list[list[Unit]] = [[] for _ in cues]
+    own, spans = _orphan_cues(cues, spans, tgt, opts)
     for span in spans:
         units = text_units(span.text, tgt)
         if not units or not cues:
@@ -479,7 +483,41 @@ def stack_translation(
     for cue, chunk in zip(cues, pieces, strict=True):
         src_units = text_units(cue.text(src).replace("\n", " "), src)
         out.extend(_fit_stacked(cue, src_units, chunk, src, tgt, src_lim, lim))
-    return tuple(out)
+    return tuple(sorted([*out, *own], key=lambda c: c.start_ms))
+
+
+def _orphan_cues(
+    cues: Sequence[Cue], spans: Sequence[TimedText], tgt: str, opts: SegmentOptions
+) -> tuple[list[Cue], list[TimedText]]:
+    """Cues for spans that overlap no source cue, where the pause between cues holds them.
+
+    Returns those cues and the spans still to be laid under source cues.
+    """
+    starts = [c.start_ms for c in cues]
+    groups: dict[int, list[TimedText]] = {}
+    rest: list[TimedText] = []
+    for span in spans:
+        if any(c.start_ms < span.end_ms and c.end_ms > span.start_ms for c in cues):
+            rest.append(span)
+        else:
+            groups.setdefault(bisect.bisect_left(starts, span.start_ms), []).append(span)
+    lim = opts.limits(tgt)
+    made: list[Cue] = []
+    for at, group in groups.items():
+        lo = cues[at - 1].end_ms + lim.min_gap_ms if at > 0 else 0
+        hi = cues[at].start_ms - lim.min_gap_ms if at < len(cues) else None
+        fitted = list(text_cues(group, tgt, opts))
+        if fitted and hi is not None and fitted[-1].end_ms > hi:
+            last = fitted[-1]
+            fitted[-1] = Cue(last.start_ms, max(hi, last.start_ms + 1), last.lines, last.speaker)
+        if fitted and fitted[0].start_ms >= lo and all(
+            c.end_ms - c.start_ms >= lim.min_duration_ms for c in fitted
+        ):
+            made.extend(fitted)
+        else:
+            rest.extend(group)
+    rest.sort(key=lambda s: s.start_ms)
+    return made, rest
 
 
 def spread_translation(

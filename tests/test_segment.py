@@ -321,3 +321,23 @@ def test_monolingual_translation_may_stay_longer_for_its_reading_speed() -> None
 def test_english_terms_inside_chinese_stay_whole() -> None:
     units = [u.text for u in text_units("要么做某种增强版的 pre-training，或者用GPT-4来做。", "zh")]
     assert "pre-training，" in units and "GPT-4" in units
+
+
+def test_translation_in_a_pause_gets_its_own_cue() -> None:
+    cues = [
+        Cue(0, 2000, {"en": ("First line.",)}, "A", 0),
+        Cue(9000, 11000, {"en": ("Second line.",)}, "A", 0),
+    ]
+    spans = [
+        TimedText("第一句。", 0, 2000, "A", 0),
+        TimedText("这句话只在翻译里。", 3000, 6000, "A", 0),
+        TimedText("第二句。", 9000, 11000, "A", 0),
+    ]
+    out = stack_translation(cues, spans, "en", "zh", OPTS)
+    assert [c.text("zh") for c in out] == ["第一句。", "这句话只在翻译里。", "第二句。"]
+    middle = out[1]
+    assert set(middle.lines) == {"zh"} and middle.start_ms == 3000
+    # a pause too short for a cue of its own: the text joins the nearest cue
+    tight = [TimedText("挤。", 2050, 2100, "A", 0)]
+    (first, _) = stack_translation(cues, tight, "en", "zh", OPTS)
+    assert first.text("zh") == "挤。"

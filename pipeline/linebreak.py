@@ -175,6 +175,8 @@ def break_cost(left: Unit, right: Unit, lang: str) -> float:
     ):
         return COST_BAD  # a name: "Maya Chen", "New York"
     if base in {"zh", "ja", "ko"}:
+        if left.text[-1:].isascii() and left.text[-1:].isalnum() and right.text[:1].isascii():
+            return COST_BAD  # inside an English phrase in Chinese text: "value | function"
         if any(right.text.startswith(w) for w in _CONJ["zh"]):
             return COST_BEFORE_CONJ
         return COST_PLAIN
@@ -194,6 +196,13 @@ def line_text(units: Sequence[Unit]) -> str:
 
 def _widths(units: Sequence[Unit]) -> list[int]:
     return [display_width(u.text) for u in units]
+
+
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _has_cjk(units: Sequence[Unit]) -> bool:
+    return any(_CJK_CHAR.search(u.text) for u in units)
 
 
 def best_split(units: Sequence[Unit], lang: str, max_chars: int) -> tuple[float, int] | None:
@@ -227,6 +236,8 @@ def best_split(units: Sequence[Unit], lang: str, max_chars: int) -> tuple[float,
         imbalance = (top - bottom) / max(total, 1)
         shape = 3.0 * imbalance if imbalance > 0 else 1.5 * -imbalance
         cost = break_cost(units[k - 1], units[k], lang) + shape
+        if cjk and not (_has_cjk(units[:k]) and _has_cjk(units[k:])):
+            cost += COST_BAD  # a Chinese line of English words alone reads as the source line
         if best is None or cost < best[0]:
             best = (cost, k)
     return best

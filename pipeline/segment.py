@@ -344,6 +344,17 @@ def text_cues(spans: Sequence[TimedText], lang: str, opts: SegmentOptions) -> tu
     return _cues(drafts, lang, lim)
 
 
+def _inside_latin(left: Unit, right: Unit, lang: str) -> bool:
+    """Whether a break between ``left`` and ``right`` falls inside a Latin phrase in CJK text."""
+    return (
+        is_cjk(lang)
+        and left.text[-1:].isascii()
+        and left.text[-1:].isalnum()
+        and right.text[:1].isascii()
+        and right.text[:1].isalnum()
+    )
+
+
 def _cut_points(units: Sequence[Unit], weights: Sequence[float], lang: str) -> list[int]:
     """Indices cutting ``units`` into len(weights) pieces near the weights' proportions,
     pulled toward sentence and clause ends."""
@@ -362,7 +373,9 @@ def _cut_points(units: Sequence[Unit], weights: Sequence[float], lang: str) -> l
         target = total * acc / wsum
         best_k, best_cost = lo, math.inf
         for k in range(lo, len(units) + 1):
-            if k in (0, len(units)) or SENTENCE_END.search(units[k - 1].text):
+            if k not in (0, len(units)) and _inside_latin(units[k - 1], units[k], lang):
+                quality = 3.0  # never split "value function" inside a Chinese sentence
+            elif k in (0, len(units)) or SENTENCE_END.search(units[k - 1].text):
                 quality = 0.0
             elif CLAUSE_END.search(units[k - 1].text):
                 quality = 0.15
@@ -510,6 +523,9 @@ def _orphan_cues(
         if fitted and hi is not None and fitted[-1].end_ms > hi:
             last = fitted[-1]
             fitted[-1] = Cue(last.start_ms, max(hi, last.start_ms + 1), last.lines, last.speaker)
+        if fitted and fitted[0].start_ms < lo < fitted[0].end_ms:
+            first = fitted[0]  # a span starting where the cue before ends: keep the gap
+            fitted[0] = Cue(lo, first.end_ms, first.lines, first.speaker)
         if fitted and fitted[0].start_ms >= lo and all(
             c.end_ms - c.start_ms >= lim.min_duration_ms for c in fitted
         ):

@@ -367,7 +367,7 @@ STAGES: dict[str, Stage] = {
             _segment,
             ("align", "parse", "bitext"),
             ("segment",),
-            ("pipeline.segment",),
+            ("pipeline.segment", "pipeline.linebreak", "pipeline.rules"),
         ),
         Stage(
             "write",
@@ -382,7 +382,7 @@ STAGES: dict[str, Stage] = {
             "10_report.json",
             _report,
             ("align", "bitext", "segment", "write"),
-            modules=("pipeline.report",),
+            modules=("pipeline.report", "pipeline.lint", "pipeline.subfile", "pipeline.rules"),
         ),
     )
 }

@@ -236,13 +236,8 @@ def _bitext_spans(data: dict[str, Any]) -> list[Any]:
 
 
 def _segment(ctx: Context) -> dict[str, Any]:
-    from pipeline.segment import (
-        build_cues,
-        monolingual,
-        spread_translation,
-        stack_translation,
-        text_cues,
-    )
+    from pipeline.segment import build_cues, text_cues
+    from pipeline.stacking import monolingual, spread_translation, stack_translation
 
     opts = ctx.config.section("segment")
     bitext = ctx.artifact("bitext")["languages"] if "bitext" in ctx.config.stages else {}
@@ -367,7 +362,7 @@ STAGES: dict[str, Stage] = {
             _segment,
             ("align", "parse", "bitext"),
             ("segment",),
-            ("pipeline.segment", "pipeline.linebreak", "pipeline.rules"),
+            ("pipeline.segment", "pipeline.stacking", "pipeline.linebreak", "pipeline.rules"),
         ),
         Stage(
             "write",

@@ -12,15 +12,8 @@ from hypothesis import strategies as st
 from pipeline.linebreak import break_lines, text_units
 from pipeline.model import Cue, TimedWord, Track
 from pipeline.rules import line_length
-from pipeline.segment import (
-    SegmentOptions,
-    TimedText,
-    build_cues,
-    monolingual,
-    spread_translation,
-    stack_translation,
-    text_cues,
-)
+from pipeline.segment import SegmentOptions, TimedText, build_cues, text_cues
+from pipeline.stacking import monolingual, spread_translation, stack_translation
 
 OPTS = SegmentOptions()
 LIM = OPTS.limits("en")

@@ -51,6 +51,9 @@ class AlignOptions:
         max_word_ms: longest duration given to an interpolated word.
         min_coverage: below this fraction of matched speech tokens alignment
             fails (wrong transcript for this audio).
+        missed_speech_ms: a run with no recognised words in its gap still counts as
+            spoken when the speech regions there hold at least this much per token (Whisper
+            now and then skips a phrase; an editor's insert has no speech under it).
         vad_onset_ms: a word whose start lies in a pause (outside every speech region)
             starts this long after the next region begins, when that is before its end;
             a word whose end lies in a pause ends where its region ends. Whisper's word
@@ -67,6 +70,7 @@ class AlignOptions:
     max_word_ms: int = 700
     min_coverage: float = 0.2
     vad_onset_ms: int = 50
+    missed_speech_ms: int = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,6 +415,11 @@ def align_words(
         support = max(0, hi_r - lo_r)
         spoken = run_tokens <= opts.short_run and i > 0 and j < len(words)
         spoken = spoken or (run_tokens > 0 and support >= opts.min_support * run_tokens)
+        if not spoken and support == 0 and run_tokens > 0 and speech:
+            # Whisper skipped a phrase: nothing recognised in the gap, but the VAD hears
+            # speech there, about as much as the run needs.
+            heard = sum(e - s for s, e in _clip_to_speech(lo_t, hi_t, speech))
+            spoken = heard >= opts.missed_speech_ms * run_tokens
         nxt = span[j] if j < len(words) else None
         if spoken and hi_t <= lo_t and support == 0 and nxt is not None and nxt[1] > hi_t:
             # Whisper merged the run into its neighbours ("this Bay Area" -> "this area"):

@@ -162,3 +162,20 @@ def test_align_moves_a_start_that_runs_across_a_pause() -> None:
     got = align_words(words, rec, AlignOptions(vad_onset_ms=50), [(900, 2100), (2600, 3300)])
     assert got.words[2].start_ms == 2650
     assert got.words[1].start_ms == 1200
+
+
+def test_align_times_a_phrase_whisper_skipped_over_speech() -> None:
+    text = "we start here and then a phrase whisper never wrote down and we end here"
+    words = [SourceWord(w) for w in text.split()]
+    rec = [Word(w, 1000 + 300 * k, 1250 + 300 * k, 0.9) for k, w in enumerate(text.split()[:5])]
+    rec += [
+        Word(w, 6000 + 300 * k, 6250 + 300 * k, 0.9)
+        for k, w in enumerate(["and", "we", "end", "here"])
+    ]
+    speech = [(950, 7300)]  # the VAD hears speech all through the gap
+    got = align_words(words, rec, AlignOptions(), speech, 8000).words
+    skipped = got[5:10]
+    assert all(w.status == "interpolated" for w in skipped)
+    assert all(2450 <= (w.start_ms or 0) < 6000 for w in skipped)
+    silent = align_words(words, rec, AlignOptions(), [(950, 2500), (5950, 7300)], 8000).words
+    assert all(w.status == "unspoken" for w in silent[5:10])  # no speech there: not said

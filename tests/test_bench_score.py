@@ -170,3 +170,22 @@ def test_utterance_figures() -> None:
     assert res["within_200"] == 50.0
     assert res["within_500"] == 50.0
     assert res["median_ms"] == 350.0
+
+
+def test_edited_case_plants_every_edit() -> None:
+    from bench.cases import AD_READ, EXTRA_SENTENCES, TITLE, edited_turns, has_alnum
+
+    long_text = " ".join(f"word{k}." if k % 9 == 8 else f"word{k}" for k in range(45))
+    turns = [("Host", long_text), ("Guest", long_text)] * 4
+    edited, ad = edited_turns(turns)
+    transcript = [t for _, pairs in edited for t, _ in pairs if t is not None]
+    audio = [a for _, pairs in edited for _, a in pairs if a is not None]
+    assert " ".join(transcript).startswith(TITLE)
+    assert edited[ad][1] == [(None, tok) for tok in AD_READ.split()]  # audio only
+    for sentence in EXTRA_SENTENCES:  # transcript only
+        assert sentence in " ".join(transcript) and sentence not in " ".join(audio)
+    extra_audio = [a for _, pairs in edited for t, a in pairs if t is None and a is not None]
+    assert len(extra_audio) > len(AD_READ.split())  # fillers and a false start as well
+    assert any(tok.rstrip(",") in ("um", "uh") for tok in extra_audio)
+    spoken = [a for a in audio if has_alnum(a)]
+    assert len(spoken) == len(audio)  # every audio token is a word with a truth entry

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.audio import Audio
+from pipeline.audio import SAMPLE_RATE, Audio, quiet_blocks
 from pipeline.errors import ModelNotFoundError
 from pipeline.model import Recognition, Word
 from pipeline.timecode import seconds_to_ms
@@ -73,6 +73,8 @@ class AsrOptions:
         condition_on_previous_text: feed the previous window's text as a prompt. Off by
             default: on long episodes it lets one hallucination repeat for minutes.
         initial_prompt: text to prime the decoder with (names, jargon from the transcript).
+        block_s: longest stretch of audio given to the model at once (cut at a pause); bounds
+            memory on long episodes (features cost ~54 MB per audio minute). 0: all at once.
     """
 
     model: str = "base"
@@ -85,6 +87,7 @@ class AsrOptions:
     word_timestamps: bool = True
     condition_on_previous_text: bool = False
     initial_prompt: str | None = None
+    block_s: int = 600
 
     def __post_init__(self) -> None:
         if not self.word_timestamps:
@@ -465,32 +468,37 @@ def transcribe(
     """
     model = load_model(opts)
     total = audio.duration_ms
-    segments, info = model.transcribe(
-        audio.samples,
-        language=opts.language,
-        beam_size=opts.beam_size,
-        word_timestamps=True,
-        vad_filter=opts.vad_filter,
-        vad_parameters={"min_silence_duration_ms": opts.vad_min_silence_ms},
-        condition_on_previous_text=opts.condition_on_previous_text,
-        initial_prompt=opts.initial_prompt,
-    )
     words: list[Word] = []
     last_end = 0
-    for segment in segments:
-        for raw in segment.words or ():
-            text = raw.word.strip()
-            if not text:
-                continue
-            # Whisper's DTW times can overlap by a frame or run past the end: clamp them
-            start = min(max(seconds_to_ms(raw.start), last_end), total)
-            end = min(max(seconds_to_ms(raw.end), start), total)
-            words.append(Word(text, start, end, float(raw.probability)))
-            last_end = end
-        if progress is not None:
-            progress(min(seconds_to_ms(segment.end), total), total)
+    language = opts.language
+    per_ms = SAMPLE_RATE // 1000
+    for block_start, block_end in quiet_blocks(audio.samples, opts.block_s * 1000):
+        segments, info = model.transcribe(
+            audio.samples[block_start * per_ms : block_end * per_ms],
+            language=language,
+            beam_size=opts.beam_size,
+            word_timestamps=True,
+            vad_filter=opts.vad_filter,
+            vad_parameters={"min_silence_duration_ms": opts.vad_min_silence_ms},
+            condition_on_previous_text=opts.condition_on_previous_text,
+            initial_prompt=opts.initial_prompt,
+        )
+        language = str(info.language)  # detected once, then kept for every block
+        for segment in segments:
+            for raw in segment.words or ():
+                text = raw.word.strip()
+                if not text:
+                    continue
+                # Whisper's DTW times can overlap by a frame or run past the end: clamp them
+                start = min(max(block_start + seconds_to_ms(raw.start), last_end), block_end)
+                end = min(max(block_start + seconds_to_ms(raw.end), start), block_end)
+                words.append(Word(text, start, end, float(raw.probability)))
+                last_end = end
+            if progress is not None:
+                done = block_start + seconds_to_ms(segment.end)
+                progress(min(done, total), total)
     if progress is not None:
         progress(total, total)
     return Recognition(
-        language=str(info.language), duration_ms=total, words=tuple(words), model=opts.model
+        language=str(language), duration_ms=total, words=tuple(words), model=opts.model
     )

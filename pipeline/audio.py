@@ -329,3 +329,49 @@ def speech_regions(audio: Audio | np.ndarray, opts: VadOptions) -> tuple[tuple[i
         if end > start:
             regions.append((start, end))
     return tuple(regions)
+
+
+QUIET_FRAME_MS = 200  # window over which loudness is measured when looking for a pause
+
+
+def quiet_blocks(
+    samples: np.ndarray, block_ms: int, search_ms: int = 60_000
+) -> list[tuple[int, int]]:
+    """Cut audio into blocks of at most ``block_ms`` at its quietest points.
+
+    Each cut is the quietest ``QUIET_FRAME_MS`` frame in the last ``search_ms`` before the
+    block limit, so cuts fall in pauses, not inside words. ASR runs block by block so that
+    feature extraction never holds more than one block's spectrogram (faster-whisper computes
+    the log-mel of all it is given at once: about 54 MB per audio minute).
+
+    Returns:
+        (start_ms, end_ms) per block, covering the audio without gaps; one block when
+        ``block_ms`` is 0 or the audio is shorter.
+
+    >>> sr = SAMPLE_RATE
+    >>> noise = np.random.default_rng(0).normal(0, 0.1, 10 * sr).astype(np.float32)
+    >>> noise[int(6.2 * sr) : int(6.6 * sr)] = 0  # a pause at 6.2-6.6 s
+    >>> [(a, b) for a, b in quiet_blocks(noise, 8000, 4000)]
+    [(0, 6300), (6300, 10000)]
+    """
+    total_ms = len(samples) * 1000 // SAMPLE_RATE
+    if block_ms <= 0 or total_ms <= block_ms:
+        return [(0, total_ms)]
+    per_ms = SAMPLE_RATE // 1000
+    frame = QUIET_FRAME_MS * per_ms
+    out: list[tuple[int, int]] = []
+    start = 0
+    while total_ms - start > block_ms:
+        lo = start + max(block_ms - search_ms, block_ms // 2)
+        hi = start + block_ms
+        seg = samples[lo * per_ms : hi * per_ms].astype(np.float64)
+        n = len(seg) // frame
+        if n < 1:
+            cut = hi
+        else:
+            energy = (seg[: n * frame].reshape(n, frame) ** 2).mean(axis=1)
+            cut = lo + int(np.argmin(energy)) * QUIET_FRAME_MS + QUIET_FRAME_MS // 2
+        out.append((start, cut))
+        start = cut
+    out.append((start, total_ms))
+    return out

@@ -298,3 +298,39 @@ def test_tiny_en_word_times(speech: Path) -> None:
     assert asr.load_model(AsrOptions(model="tiny.en")) is asr.load_model(
         AsrOptions(model="tiny.en")
     )
+
+
+def test_long_audio_is_transcribed_in_blocks_cut_at_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each block goes to the model alone; word times come back on the episode's clock."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from pipeline.audio import SAMPLE_RATE, Audio
+
+    rng = np.random.default_rng(1)
+    samples = rng.normal(0, 0.1, 30 * SAMPLE_RATE).astype(np.float32)
+    samples[int(11.0 * SAMPLE_RATE) : int(11.5 * SAMPLE_RATE)] = 0  # pauses to cut at
+    samples[int(23.0 * SAMPLE_RATE) : int(23.5 * SAMPLE_RATE)] = 0
+    seen: list[int] = []
+
+    class FakeModel:
+        def transcribe(self, block: Any, **kw: Any) -> Any:
+            seen.append(len(block))
+            word = SimpleNamespace(word=" hi", start=0.5, end=0.9, probability=0.9)
+            segment = SimpleNamespace(words=[word], end=0.9)
+            return iter([segment]), SimpleNamespace(language=kw["language"] or "en")
+
+    monkeypatch.setattr(asr, "load_model", lambda opts: FakeModel())
+    audio = Audio(Path("x.wav"), samples, duration_ms=30_000)
+    rec = asr.transcribe(audio, AsrOptions(block_s=12))
+    assert [round(n / SAMPLE_RATE, 1) for n in seen] == [11.1, 11.9, 7.0]
+    assert [(w.start_ms, w.end_ms) for w in rec.words] == [
+        (500, 900),
+        (11_600, 12_000),
+        (23_500, 23_900),
+    ]
+    whole = asr.transcribe(audio, AsrOptions(block_s=0))
+    assert len(whole.words) == 1

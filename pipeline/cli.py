@@ -207,6 +207,7 @@ def _translation_only(transcript: Path, fmt: str, cfg: Any) -> bool:
 
 
 RETIME_STAGES = ("ingest", "vad", "transcribe", "parse", "bitext", "segment", "write", "report")
+SOURCE_TEXT_STAGES = (*RETIME_STAGES[:4], "align", "refine", *RETIME_STAGES[4:])
 
 
 @app.command()
@@ -252,7 +253,9 @@ def retime(
         sets += [
             f"inputs.transcript={json.dumps(str(source_text.resolve()))}",
             f"inputs.translations={json.dumps([str(translation.resolve())])}",
-            "stages=[" + ", ".join((*RETIME_STAGES[:4], "align", *RETIME_STAGES[4:])) + "]",
+            "stages=["
+            + ", ".join((*RETIME_STAGES[:4], "align", "refine", *RETIME_STAGES[4:]))
+            + "]",
         ]
     else:
         sets += [

@@ -40,6 +40,7 @@ DEFAULT_STAGES: tuple[str, ...] = (
     "transcribe",
     "parse",
     "align",
+    "refine",
     "bitext",
     "segment",
     "write",
@@ -81,6 +82,7 @@ class _RawConfig(_Strict):
     align: dict[str, Any] = {}
     segment: dict[str, Any] = {}
     bitext: dict[str, Any] = {}
+    refine: dict[str, Any] = {}
 
 
 def _section_types() -> dict[str, type[Any]]:
@@ -89,6 +91,7 @@ def _section_types() -> dict[str, type[Any]]:
     from pipeline.asr import AsrOptions
     from pipeline.audio import VadOptions
     from pipeline.bitext import BitextOptions
+    from pipeline.refine import OnsetOptions
     from pipeline.segment import SegmentOptions
 
     return {
@@ -97,6 +100,7 @@ def _section_types() -> dict[str, type[Any]]:
         "align": AlignOptions,
         "segment": SegmentOptions,
         "bitext": BitextOptions,
+        "refine": OnsetOptions,
     }
 
 

@@ -51,7 +51,9 @@ def build_report(ctx: Context) -> dict[str, Any]:
     """Collect the QC figures of a finished run from its artifacts."""
     stages = ctx.config.stages
     if "align" in stages:
-        aligned = ctx.artifact("align")
+        from pipeline.stages import aligned_words
+
+        aligned = aligned_words(ctx)
     else:  # translation only: nothing of the transcript was aligned word by word
         from pipeline.stages import source_language
 

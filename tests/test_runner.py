@@ -138,3 +138,39 @@ def test_code_version_hashes_only_the_stage_and_what_it_calls() -> None:
     assert code_version(("pipeline.asr",), stages._transcribe) == code_version(
         ("pipeline.asr",), stages._transcribe
     )
+
+
+def test_refine_moves_early_starts_onto_the_onsets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whisper's starts run early; refine puts them back on the energy onset."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.model import Recognition, Word
+
+    words = "one two three four five six seven eight".split()
+    audio = tmp_path / "ep.wav"
+    truth = write_episode(audio, words)
+    early = tuple(Word(w.text, w.start_ms - 60, w.end_ms) for w in truth)
+
+    def fake(audio_obj: Any, opts: Any, progress: Any = None) -> Recognition:
+        return Recognition("en", audio_obj.duration_ms, early, "fake")
+
+    monkeypatch.setattr(asr, "transcribe", fake)
+    transcript = tmp_path / "ep.txt"
+    transcript.write_text(" ".join(words) + ".\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["align", str(audio), str(transcript), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+
+    def errors(name: str) -> list[int]:
+        from pipeline import artifacts as art
+
+        data = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+        timed = art.words_from_json(data["words"])
+        return [abs((w.start_ms or 0) - t.start_ms) for w, t in zip(timed, truth, strict=True)]
+
+    assert max(errors("05_align.json")) >= 60
+    assert max(errors("06_refine.json")) <= 15
+    shown = json.loads((tmp_path / "ep.words.json").read_text(encoding="utf-8"))["words"]
+    assert abs(shown[0]["start"] * 1000 - truth[0].start_ms) <= 15  # the outputs use refine

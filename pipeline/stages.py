@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import artifacts as art
 from pipeline.errors import ConfigError
-from pipeline.model import Cue, Document, TimedWord, Track
+from pipeline.model import Cue, Document, TimedWord, Track, Word
 
 if TYPE_CHECKING:
     from pipeline.audio import Audio
@@ -234,16 +234,35 @@ def _bitext(ctx: Context) -> dict[str, Any]:
     extra = [art.document_from_artifact(d) for d in parsed["translations"]]
     rec = art.recognition_from_json(ctx.artifact("transcribe"))
     timed = None
+    words = rec.words
     if "align" in ctx.config.stages:
         timed = art.words_from_json(aligned_words(ctx)["words"])
+    elif words:  # translation only: the English sentence starts are ASR word starts
+        words = _sharpened(ctx, words)
     return run_bitext(
         doc,
         extra,
         source_language(ctx),
-        rec.words,
+        words,
         timed,
         lambda: load_embedder(opts.model, opts.threads),
         opts,
+    )
+
+
+def _sharpened(ctx: Context, words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Recognised words with their starts moved onto the onsets, as the refine stage does."""
+    from pipeline.align import AlignOptions, snap_to_speech
+    from pipeline.refine import sharpen_starts
+
+    timed: list[TimedWord] = [TimedWord(w.text, w.start_ms, w.end_ms, "aligned") for w in words]
+    if "vad" in ctx.config.stages:  # the align stage does this for aligned words
+        regions = [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
+        timed = snap_to_speech(timed, regions, AlignOptions().vad_onset_ms)
+    moved = sharpen_starts(ctx.audio().samples, timed, ctx.config.section("refine"))
+    return tuple(
+        Word(w.text, t.start_ms or w.start_ms, t.end_ms or w.end_ms, w.probability)
+        for w, t in zip(words, moved, strict=True)
     )
 
 
@@ -384,9 +403,16 @@ STAGES: dict[str, Stage] = {
             "bitext",
             "07_bitext.json",
             _bitext,
-            ("parse", "transcribe", "align", "refine"),
-            ("bitext",),
-            ("pipeline.bitext", "pipeline.retime", "pipeline.sentences", "pipeline.embed"),
+            ("parse", "transcribe", "vad", "align", "refine"),
+            ("bitext", "refine"),
+            (
+                "pipeline.bitext",
+                "pipeline.retime",
+                "pipeline.sentences",
+                "pipeline.embed",
+                "pipeline.refine",
+                "pipeline.align",
+            ),
         ),
         Stage(
             "segment",

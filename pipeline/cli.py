@@ -126,6 +126,18 @@ FromOpt = Annotated[
     Optional[str], typer.Option("--from", help="Re-run this stage and all later ones.")
 ]
 OnlyOpt = Annotated[Optional[str], typer.Option("--only", help="Run just this stage.")]
+OutOpt = Annotated[
+    Optional[Path],
+    typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
+]
+ConfigOpt = Annotated[
+    Optional[Path],
+    typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
+]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Re-run every stage.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the files written.")]
 
@@ -144,18 +156,9 @@ def align(
             "--translation", "-t", help="A translation with one turn per transcript turn."
         ),
     ] = None,
-    out: Annotated[
-        Optional[Path],
-        typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
-    ] = None,
-    config: Annotated[
-        Optional[Path],
-        typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
-    ] = None,
-    model: Annotated[
-        Optional[str],
-        typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
-    ] = None,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -223,18 +226,9 @@ def retime(
         Optional[Path],
         typer.Option("--source-text", "-s", help="The English transcript, when there is one."),
     ] = None,
-    out: Annotated[
-        Optional[Path],
-        typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
-    ] = None,
-    config: Annotated[
-        Optional[Path],
-        typer.Option("--config", "-c", help="Run config YAML (default: built-in defaults)."),
-    ] = None,
-    model: Annotated[
-        Optional[str],
-        typer.Option("--model", "-m", help="tiny.en | base | small | PATH to a CTranslate2 model."),
-    ] = None,
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

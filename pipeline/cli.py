@@ -32,6 +32,7 @@ app = typer.Typer(
         "  subweave lint outputs/sample/sample.zh.srt --lang zh"
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",  # paragraphs reflow; blank lines separate them
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -128,7 +129,7 @@ FromOpt = Annotated[
 OnlyOpt = Annotated[Optional[str], typer.Option("--only", help="Run just this stage.")]
 OutOpt = Annotated[
     Optional[Path],
-    typer.Option("--out", "-o", help="Output folder [default: outputs/<audio stem>]."),
+    typer.Option("--out", "-o", help="Output folder (default: `outputs/<audio stem>`)."),
 ]
 ConfigOpt = Annotated[
     Optional[Path],
@@ -164,8 +165,8 @@ def align(
 ) -> None:
     """Align TRANSCRIPT to AUDIO and write subtitles (SRT, VTT; ASS for bilingual tracks).
 
-    Writes <stem>.en.srt/.vtt, <stem>.words.json and a QC report; for a bilingual
-    transcript (or --translation) also <stem>.zh.* and <stem>.en-zh.*. Running it
+    Writes `<stem>.en.srt/.vtt`, `<stem>.words.json` and a QC report; for a bilingual
+    transcript (or --translation) also `<stem>.zh.*` and `<stem>.en-zh.*`. Running it
     again skips every stage whose inputs did not change.
     """
     from pipeline.config import load_config
@@ -234,11 +235,11 @@ def retime(
 ) -> None:
     """Time a translation (or an old subtitle file) against AUDIO, sentence by sentence.
 
-    Writes <stem>.<lang>.srt/.vtt in the translation's language and a QC report that
+    Writes `<stem>.<lang>.srt/.vtt` in the translation's language and a QC report that
     lists every sentence it could not place with confidence. Subtitle input keeps its
     text; its old times are ignored. With --source-text the English transcript is
-    aligned first and the translation follows its sentences (also writing <stem>.en.*
-    and the stacked <stem>.en-<lang>.*).
+    aligned first and the translation follows its sentences (also writing `<stem>.en.*`
+    and the stacked `<stem>.en-<lang>.*`).
     """
     from pipeline.config import load_config
 
@@ -285,8 +286,8 @@ def run(
 ) -> None:
     """Run the stages a config lists; unchanged stages are skipped.
 
-    Stages: ingest, vad, transcribe, parse, align, bitext, segment, write, report.
-    Artifacts and fingerprints go to <output.dir>/<episode>/ (run.lock.json).
+    Stages: ingest, vad, transcribe, parse, align, refine, bitext, segment, write, report.
+    Artifacts and fingerprints go to `<output.dir>/<episode>/` (`run.lock.json`).
     """
     from pipeline.config import load_config
 

@@ -128,7 +128,7 @@ def batch(
         Path, typer.Argument(help="YAML or CSV manifest (id,audio,transcript,translations).")
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output folder: OUT/<id>/ and OUT/batch.json.")
+        Path, typer.Option("--out", "-o", help="Output folder: `OUT/<id>/` and `OUT/batch.json`.")
     ] = Path("outputs"),
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Episodes at a time.")] = 1,
     executor: Annotated[
@@ -149,7 +149,7 @@ def batch(
 
     The whole manifest is checked first: every problem is listed with its line.
 
-    Each episode goes to OUT/<id>/. One that fails (undecodable audio, unreadable
+    Each episode goes to `OUT/<id>/`. One that fails (undecodable audio, unreadable
     transcript, too little coverage) is recorded with the fix to try, and the batch goes on.
 
     Running the same command again skips finished episodes and retries failed or changed ones.

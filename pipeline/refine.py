@@ -47,9 +47,6 @@ class RefineOptions:
             previous time in :func:`refine_words`.
         max_shift_ms: a forced start further than this from the previous start is not taken
             (the DTW path slipped).
-        min_chunk_ms: the fast path ends a window at a pause only after this much audio.
-        cut_margin_ms: in a window cut inside speech, words ending this close to the cut
-            wait for the next window.
     """
 
     max_window_ms: int = 28_000
@@ -59,8 +56,6 @@ class RefineOptions:
     median_filter_width: int = 7
     min_probability: float = 0.05
     max_shift_ms: int = 600
-    min_chunk_ms: int = 15_000
-    cut_margin_ms: int = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +260,31 @@ def refine_words(
 # --- fast path: forced alignment without full transcription ---------------------------
 
 
+def speech_chunks(
+    speech: Sequence[tuple[int, int]], duration_ms: int, opts: RefineOptions
+) -> list[tuple[int, int]]:
+    """Audio chunks of at most ``opts.max_window_ms`` made of whole speech regions.
+
+    A chunk closes at the pause before the region that would overflow it; a region longer
+    than a window is cut into window-sized pieces.
+    """
+    pieces: list[tuple[int, int]] = []
+    for a, b in sorted(speech):
+        while b - a > opts.max_window_ms - 2 * opts.context_ms:
+            cut = a + opts.max_window_ms - 2 * opts.context_ms
+            pieces.append((a, cut))
+            a = cut
+        if b > a:
+            pieces.append((a, b))
+    chunks: list[tuple[int, int]] = []
+    for a, b in pieces:
+        if chunks and b - chunks[-1][0] + 2 * opts.context_ms <= opts.max_window_ms:
+            chunks[-1] = (chunks[-1][0], b)
+        else:
+            chunks.append((a, b))
+    return [(max(0, a - opts.context_ms), min(duration_ms, b + opts.context_ms)) for a, b in chunks]
+
+
 @dataclass(frozen=True, slots=True)
 class FastResult:
     """Fast-path output: one TimedWord per input word, probabilities, and counts."""
@@ -317,28 +337,6 @@ def _transcribe_chunk(model: Any, samples: np.ndarray, a: int, b: int) -> list[A
     return words
 
 
-def _next_chunk(
-    cursor: int, regions: Sequence[tuple[int, int]], duration: int, opts: RefineOptions
-) -> tuple[int, int, bool] | None:
-    """The next window of audio from ``cursor``: (start, end, whether it ends at a pause).
-
-    It starts at the cursor (inside speech) or just before the next region, runs as far as
-    a window allows, and ends at the last pause after ``opts.min_chunk_ms`` when there is
-    one; in unbroken speech it is cut, and the words near the cut wait for the next window.
-    """
-    nxt = next(((s, e) for s, e in regions if e > cursor), None)
-    if nxt is None:
-        return None
-    a = cursor if nxt[0] <= cursor else max(cursor, nxt[0] - opts.context_ms)
-    limit = min(duration, a + opts.max_window_ms + 2 * opts.context_ms)
-    if limit >= duration:
-        return a, duration, True
-    pauses = [e for s, e in regions if a + opts.min_chunk_ms <= e and e + opts.context_ms <= limit]
-    if pauses:
-        return a, max(pauses) + opts.context_ms, True
-    return a, limit, False
-
-
 def _last_solid_run(words: Sequence[TimedWord], run: int = 3) -> int:
     """End (exclusive) of the last run of ``run`` or more consecutive matched words, or 0.
 
@@ -380,38 +378,30 @@ def fast_align(
     from pipeline.errors import AlignmentError
 
     duration = len(samples) * 1000 // SAMPLE_RATE
-    regions = sorted(speech) or [(0, duration)]
-    speech_ms = sum(e - s for s, e in regions) or duration
+    chunks = speech_chunks(speech, duration, opts)
+    speech_ms = sum(b - a for a, b in speech) or duration
     rate = len(texts) / max(1.0, speech_ms / 1000)  # words per second of speech
     out: list[TimedWord | None] = [None] * len(texts)
     prob: list[float | None] = [None] * len(texts)
-    checked = chunks = 0
+    checked = 0
     p = 0
-    cursor = 0
-    while p < len(texts):
-        span_ = _next_chunk(cursor, regions, duration, opts)
-        if span_ is None:
+    regions = sorted(speech)
+    for number, (a, b) in enumerate(chunks):
+        if p >= len(texts):
             break
-        a, b, at_pause = span_
-        chunks += 1
         inside = sum(max(0, min(e, b) - max(s, a)) for s, e in regions)
-        last = b >= duration
+        last = number == len(chunks) - 1
         k = len(texts) - p if last else int(rate * inside / 1000 * overfeed) + 4
         k = max(1, min(k, len(texts) - p))
         got = force_windows(model, samples, [Window(a, b, tuple(texts[p : p + k]))], opts)[0]
         if len(got) != k:
-            cursor = b
             continue
         speech_end = max((min(e, b) for s, e in regions if s < b and e > a), default=b)
         take = k
         if not last:
             take = 0
             for fw in got:
-                if at_pause and (
-                    fw.start_ms >= speech_end - 2 * FRAME_MS or fw.end_ms > speech_end + 60
-                ):
-                    break
-                if not at_pause and fw.end_ms > b - opts.cut_margin_ms:
+                if fw.start_ms >= speech_end - 2 * FRAME_MS or fw.end_ms > speech_end + 60:
                     break
                 take += 1
         probs = [fw.probability for fw in got[:take]]
@@ -423,30 +413,27 @@ def fast_align(
             try:
                 res = align_words(local, heard, AlignOptions(min_coverage=0.0), regions, duration)
             except AlignmentError:  # nothing usable: leave the words for later
-                cursor = b
                 continue
             upto = _last_solid_run(res.words)
-            ends = [w.end_ms for w in res.words[:upto] if w.end_ms is not None]
+            if upto == 0:
+                continue  # audio with no text (an ad read): consume nothing
             for j in range(upto):
                 w = res.words[j]
                 out[p + j] = w if w.start_ms is not None else None
-            p += upto  # 0 for audio with no text (an ad read): nothing consumed
-            cursor = max(ends) if ends and at_pause is False else b
+            p += upto
             continue
         if take == 0:
-            cursor = b
             continue
         for j, fw in enumerate(got[:take]):
             i = p + j
             out[i] = TimedWord(texts[i], fw.start_ms, fw.end_ms, "aligned", speakers[i], turns[i])
             prob[i] = fw.probability
         p += take
-        cursor = max(got[take - 1].end_ms, a + 1000) if not at_pause else b
     words = tuple(
         w if w is not None else TimedWord(texts[i], None, None, "unspoken", speakers[i], turns[i])
         for i, w in enumerate(out)
     )
-    return FastResult(words, tuple(prob), chunks, sum(1 for w in out if w is None), checked)
+    return FastResult(words, tuple(prob), len(chunks), sum(1 for w in out if w is None), checked)
 
 
 # --- acoustic onset sharpening ----------------------------------------------------------

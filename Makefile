@@ -39,6 +39,7 @@ typecheck: setup
 
 bench: setup sysdeps
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.tracks
 
 clean:
 	rm -rf outputs/*/ .pytest_cache .mypy_cache .ruff_cache

@@ -31,3 +31,17 @@ def test_lint_tracks_reads_language_from_name(tmp_path: Path) -> None:
     assert (tmp_path / "LINT.md").read_text(encoding="utf-8") == text.replace(
         "`ep.en.srt`", f"`{tmp_path / 'ep.en.srt'}`"
     ).replace("`sub/ep.zh.srt`", f"`{tmp_path / 'sub' / 'ep.zh.srt'}`")
+
+
+def test_tracks_section_replaces_its_block_and_keeps_the_analysis(tmp_path: Path) -> None:
+    from bench.tracks import BEGIN, END, put_section
+
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# figures\n\n## Analysis (hand-written; kept)\nmine\n", encoding="utf-8")
+    put_section(f"{BEGIN}\nfirst\n{END}", results)
+    text = results.read_text(encoding="utf-8")
+    assert text.index("first") < text.index("## Analysis") and text.endswith("mine\n")
+    put_section(f"{BEGIN}\nsecond\n{END}", results)
+    text = results.read_text(encoding="utf-8")
+    assert "first" not in text and text.count(BEGIN) == 1 and "second" in text
+    assert text.endswith("mine\n")

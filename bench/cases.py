@@ -95,7 +95,7 @@ class Case:
 
     def duration_s(self) -> float:
         with wave.open(str(self.audio)) as w:
-            return w.getnframes() / w.getframerate()
+            return float(w.getnframes() / w.getframerate())
 
 
 def has_alnum(token: str) -> bool:

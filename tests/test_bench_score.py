@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ TRUTH = _truth(
 )
 
 
-def _out(errors_ms: list[int | None]) -> list[OutWord]:
+def _out(errors_ms: Sequence[int | None]) -> list[OutWord]:
     truth = truth_from_json(TRUTH)
     out = []
     for w, err in zip(truth.words, errors_ms, strict=True):

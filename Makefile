@@ -35,7 +35,7 @@ lint: setup
 	$(BIN)/ruff format --check pipeline tests bench media
 
 typecheck: setup
-	$(BIN)/mypy --strict pipeline
+	$(BIN)/mypy --strict pipeline tests bench
 
 bench: setup sysdeps
 	$(BIN)/python -m bench.run

@@ -406,3 +406,15 @@ def test_document_to_json_shape(tmp_path: Path) -> None:
         "last_line",
     }
     assert data["pairs"] == [[1, 0]]
+
+
+def test_a_titled_transcript_keeps_its_title_out_of_the_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "titled.txt"
+    path.write_text(
+        "The Age of Research: A Conversation with Ilya\n\n"
+        "Dwarkesh: Hello there, welcome.\nIlya: Thanks for having me.\nDwarkesh: Let us begin.\n",
+        encoding="utf-8",
+    )
+    doc = read_transcript(path)
+    assert doc.turns[0].speaker is None and doc.turns[0].role == "heading"
+    assert [t.speaker for t in doc.turns[1:]] == ["Dwarkesh", "Ilya", "Dwarkesh"]

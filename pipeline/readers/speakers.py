@@ -154,6 +154,16 @@ def _clean(name: str) -> str:
     return " ".join(name.split())
 
 
+#: A label used once is taken for a name only when it is this short ("The Age of Research:
+#: A Conversation" opening a transcript is its title, not a speaker).
+MAX_ONE_OFF_NAME_WORDS = 3
+
+
+def _name_like(key: str) -> bool:
+    """Whether a one-off label could be a person's name: a few words, no digits."""
+    return len(key.split()) <= MAX_ONE_OFF_NAME_WORDS and not any(ch.isdigit() for ch in key)
+
+
 def build_book(lines: Sequence[str]) -> SpeakerBook:
     """Find the speakers of a file from its non-blank lines."""
     counts: Counter[str] = Counter()
@@ -187,7 +197,7 @@ def build_book(lines: Sequence[str]) -> SpeakerBook:
     # A label used once counts only in a file of unmarked labels ("Alice: Hello."):
     # beside **bold** labels, a one-off "第一个词:" is a colon inside the text.
     dense = bool(lines) and not trusted and labelled_lines >= DENSE_LABEL_SHARE * len(lines)
-    accepted = {k for k, n in counts.items() if k in trusted or n >= 2 or dense}
+    accepted = {k for k, n in counts.items() if k in trusted or n >= 2 or (dense and _name_like(k))}
     accepted |= set(aliases)
     glued_counts = Counter(
         m["name"] for line in lines if (m := _GLUED_CANDIDATE.match(line)) is not None

@@ -178,12 +178,7 @@ def align(
     if translation:
         paths = [str(p.resolve()) for p in translation]
         sets.append(f"inputs.translations={json.dumps(paths)}")
-    if out is not None:
-        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
-    elif config is None:
-        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
-    if model is not None:
-        sets.append(f"asr.model={json.dumps(model)}")
+    sets += _output_sets(out, config, model)
     try:
         cfg = load_config(config, sets)
         if not translation and _translation_only(transcript, cfg.inputs.format, cfg):
@@ -197,6 +192,18 @@ def align(
         _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
     except PipelineError as err:
         raise _fail(err) from None
+
+
+def _output_sets(out: Path | None, config: Path | None, model: str | None) -> list[str]:
+    """``--set`` overrides for the options align and retime share."""
+    sets: list[str] = []
+    if out is not None:
+        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
+    elif config is None:
+        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
+    if model is not None:
+        sets.append(f"asr.model={json.dumps(model)}")
+    return sets
 
 
 def _translation_only(transcript: Path, fmt: str, cfg: Any) -> bool:
@@ -248,9 +255,7 @@ def retime(
         sets += [
             f"inputs.transcript={json.dumps(str(source_text.resolve()))}",
             f"inputs.translations={json.dumps([str(translation.resolve())])}",
-            "stages=["
-            + ", ".join((*RETIME_STAGES[:4], "align", "refine", *RETIME_STAGES[4:]))
-            + "]",
+            "stages=[" + ", ".join(SOURCE_TEXT_STAGES) + "]",
         ]
     else:
         sets += [
@@ -259,12 +264,7 @@ def retime(
             "stages=[" + ", ".join(RETIME_STAGES) + "]",
             "output.words_json=false",
         ]
-    if out is not None:
-        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
-    elif config is None:
-        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
-    if model is not None:
-        sets.append(f"asr.model={json.dumps(model)}")
+    sets += _output_sets(out, config, model)
     try:
         cfg = load_config(config, sets)
         _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.rules import display_width, is_cjk, line_length
+from pipeline.rules import CJK_CHAR, display_width, is_cjk, line_length
 
 SENTENCE_END = re.compile(r"[.?!…。！？]+[\"'”’»)）」』\]]*$")
 CLAUSE_END = re.compile(r"[,;:，、；：—–]+[\"'”’»)）」』\]]*$|\s[-–—]$")
@@ -198,18 +198,19 @@ def _widths(units: Sequence[Unit]) -> list[int]:
     return [display_width(u.text) for u in units]
 
 
-_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
 def _has_cjk(units: Sequence[Unit]) -> bool:
-    return any(_CJK_CHAR.search(u.text) for u in units)
+    return any(CJK_CHAR.search(u.text) for u in units)
 
 
-def best_split(units: Sequence[Unit], lang: str, max_chars: int) -> tuple[float, int] | None:
+def best_split(
+    units: Sequence[Unit], lang: str, max_chars: int, costs: Sequence[float] | None = None
+) -> tuple[float, int] | None:
     """Best two-line split of ``units``: (cost, index of the first unit of line 2), or None.
 
     The cost adds the break cost and a penalty for unbalanced lines (a slightly longer second
-    line, the usual "pyramid", is free). Linear in the number of units.
+    line, the usual "pyramid", is free). Linear in the number of units. ``costs[k]``, when
+    given, is :func:`break_cost` of the break before ``units[k]`` (callers that try many
+    spans of one text compute them once).
     """
     n = len(units)
     if n < 2:
@@ -235,7 +236,8 @@ def best_split(units: Sequence[Unit], lang: str, max_chars: int) -> tuple[float,
             continue
         imbalance = (top - bottom) / max(total, 1)
         shape = 3.0 * imbalance if imbalance > 0 else 1.5 * -imbalance
-        cost = break_cost(units[k - 1], units[k], lang) + shape
+        before = costs[k] if costs is not None else break_cost(units[k - 1], units[k], lang)
+        cost = before + shape
         if cjk and not (_has_cjk(units[:k]) and _has_cjk(units[k:])):
             cost += COST_BAD  # a Chinese line of English words alone reads as the source line
         if best is None or cost < best[0]:

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.model import Cue, Track
-from pipeline.rules import Limits, base_lang, limits, line_length, reading_chars, word_count
+from pipeline.rules import (
+    CJK_CHAR,
+    Limits,
+    base_lang,
+    limits,
+    line_length,
+    reading_chars,
+    word_count,
+)
 from pipeline.subfile import (
     RESOLUTION_MS,
     RawCue,
@@ -429,9 +437,6 @@ def _lint_raw(
     return lint_cues(cues, profile, fps, dominant, slack_ms=slack_ms)
 
 
-_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
 def _line_lang(line: str, detect: Callable[[str, str], str]) -> str:
     """The language of one subtitle line: any CJK character makes it a CJK line.
 
@@ -441,7 +446,7 @@ def _line_lang(line: str, detect: Callable[[str, str], str]) -> str:
     found = detect(line, "")
     if found in ("zh", "ja", "ko"):
         return found
-    cjk = _CJK_CHAR.findall(line)
+    cjk = CJK_CHAR.findall(line)
     return detect("".join(cjk), "") if cjk else found
 
 

@@ -160,6 +160,9 @@ def reading_chars(text: str, lang: str) -> int:
     return sum(line_length(part, lang) for part in text.split("\n"))
 
 
+#: One character of a CJK script (kana, Han, hangul): a line holding any is a CJK line.
+CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 

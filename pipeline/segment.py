@@ -194,13 +194,19 @@ def _spread(units: Sequence[Unit], start_ms: int, end_ms: int, lang: str) -> tup
 # --- choosing cue ends --------------------------------------------------------
 
 
-def _cue_cost(units: Sequence[Unit], nxt: Unit | None, lang: str, lim: Limits) -> float | None:
-    """Cost of one cue holding ``units`` (None when it cannot meet the hard limits)."""
+def _cue_cost(
+    units: Sequence[Unit], nxt: Unit | None, lang: str, lim: Limits, costs: Sequence[float]
+) -> float | None:
+    """Cost of one cue holding ``units`` (None when it cannot meet the hard limits).
+
+    ``costs[k]`` is the break cost before ``units[k]``; ``costs[len(units)]`` the one before
+    ``nxt``.
+    """
     text_len = line_length(line_text(units), lang)
     if text_len <= lim.max_chars:
         line_cost = 0.0
     elif lim.max_lines >= 2:
-        split = best_split(units, lang, lim.max_chars)
+        split = best_split(units, lang, lim.max_chars, costs)
         if split is None:
             return None
         line_cost = split[0]
@@ -211,7 +217,7 @@ def _cue_cost(units: Sequence[Unit], nxt: Unit | None, lang: str, lim: Limits) -
         return None
     cost = CUE_COST + line_cost
     if nxt is not None:
-        end_cost = break_cost(units[-1], nxt, lang)
+        end_cost = costs[len(units)]
         if nxt.start_ms - units[-1].end_ms >= PAUSE_BREAK_MS:
             end_cost = min(end_cost, 1.0)
         cost += CUE_END_WEIGHT * end_cost
@@ -240,6 +246,7 @@ def _split_block(block: _Block, lang: str, lim: Limits) -> list[_Draft]:
     best = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
+    costs = [0.0, *(break_cost(a, b, lang) for a, b in itertools.pairwise(units))]
     for j in range(1, n + 1):
         nxt = units[j] if j < n else None
         width = 0
@@ -249,7 +256,7 @@ def _split_block(block: _Block, lang: str, lim: Limits) -> list[_Draft]:
                 break
             if best[i] == math.inf:
                 continue
-            cost = _cue_cost(units[i:j], nxt, lang, lim)
+            cost = _cue_cost(units[i:j], nxt, lang, lim, costs[i : j + 1])
             if cost is None:
                 if i == j - 1:  # a single unit always makes a cue, whatever its size
                     cost = CUE_COST + 100.0

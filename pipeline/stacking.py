@@ -143,16 +143,15 @@ def stack_translation(
     lim = opts.limits(tgt)
     pieces: list[list[Unit]] = [[] for _ in cues]
     own, spans = _orphan_cues(cues, spans, tgt, opts)
+    starts, ends = [c.start_ms for c in cues], [c.end_ms for c in cues]
     for span in spans:
         units = text_units(span.text, tgt)
         if not units or not cues:
             continue
         idx = [
             k
-            for k, c in enumerate(cues)
-            if c.start_ms < span.end_ms
-            and c.end_ms > span.start_ms
-            and (span.turn_index < 0 or c.turn_index in (span.turn_index, -1))
+            for k in _overlapping(starts, ends, span)
+            if span.turn_index < 0 or cues[k].turn_index in (span.turn_index, -1)
         ]
         if not idx:
             mid = (span.start_ms + span.end_ms) // 2
@@ -181,6 +180,12 @@ def stack_translation(
     return tuple(sorted([*out, *own], key=lambda c: c.start_ms))
 
 
+def _overlapping(starts: Sequence[int], ends: Sequence[int], span: TimedText) -> range:
+    """Indices of the cues overlapping ``span`` (cues in order, not overlapping each other,
+    so both their starts and their ends ascend)."""
+    return range(bisect.bisect_right(ends, span.start_ms), bisect.bisect_left(starts, span.end_ms))
+
+
 def _orphan_cues(
     cues: Sequence[Cue], spans: Sequence[TimedText], tgt: str, opts: SegmentOptions
 ) -> tuple[list[Cue], list[TimedText]]:
@@ -188,11 +193,11 @@ def _orphan_cues(
 
     Returns those cues and the spans still to be laid under source cues.
     """
-    starts = [c.start_ms for c in cues]
+    starts, ends = [c.start_ms for c in cues], [c.end_ms for c in cues]
     groups: dict[int, list[TimedText]] = {}
     rest: list[TimedText] = []
     for span in spans:
-        if any(c.start_ms < span.end_ms and c.end_ms > span.start_ms for c in cues):
+        if _overlapping(starts, ends, span):
             rest.append(span)
         else:
             groups.setdefault(bisect.bisect_left(starts, span.start_ms), []).append(span)

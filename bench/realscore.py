@@ -15,7 +15,8 @@ Figures (errors in ms, signed = output - reference):
   untimed counts as a miss), median/p90 |error| over the timed lines, and ``unspoken``: lines
   none of whose tokens got a time (spoken sentences declared unspoken).
 * ``absent_words`` / ``absent_timed`` (tokens the audio lacks; the right count timed is 0),
-  ``absent_lines_timed``; ``title_note_words`` / ``title_note_timed``.
+  ``absent_lines_timed``; ``title_note_words``, ``title_note_in_output`` (kept as words by
+  the reader) and ``title_note_timed``.
 * ``fillers``: audio fillers the transcript leaves out; ``fillers_pulled``: how many of the
   tokens right after one start before the filler's end minus 50 ms (pulled onto the filler).
 """
@@ -83,8 +84,8 @@ def score_case(truth: dict[str, Any], out: Sequence[OutWord]) -> dict[str, Any]:
         w = out[j] if j is not None else None
         got.append(w.start_ms if w is not None and _timed(w) else None)
     errors: list[int] = []
-    spoken = timed = absent = absent_timed = extra = extra_timed = 0
-    for tok, start in zip(tokens, got, strict=True):
+    spoken = timed = absent = absent_timed = extra = extra_kept = extra_timed = 0
+    for tok, start, j in zip(tokens, got, mapping, strict=True):
         kind = tok["kind"]
         if kind == "spoken":
             spoken += 1
@@ -96,6 +97,7 @@ def score_case(truth: dict[str, Any], out: Sequence[OutWord]) -> dict[str, Any]:
             absent_timed += start is not None
         else:
             extra += 1
+            extra_kept += j is not None
             extra_timed += start is not None
     res: dict[str, Any] = {
         "tokens": len(tokens),
@@ -106,6 +108,7 @@ def score_case(truth: dict[str, Any], out: Sequence[OutWord]) -> dict[str, Any]:
         "absent_words": absent,
         "absent_timed": absent_timed,
         "title_note_words": extra,
+        "title_note_in_output": extra_kept,
         "title_note_timed": extra_timed,
     }
     res["utt"], res["absent_lines_timed"] = _utterances(truth["lines"], got)

@@ -170,8 +170,10 @@ EDIT_ROWS: list[tuple[str, Getter]] = [
     ("absent words / given a time", lambda s: f"{s['absent_words']} / {s['absent_timed']}"),
     ("absent sentence given a time", lambda s: s["absent_lines_timed"]),
     (
-        "title + note words / given a time",
-        lambda s: f"{s['title_note_words']} / {s['title_note_timed']}",
+        "title + note words / in the output / given a time",
+        lambda s: " / ".join(
+            str(s[k]) for k in ("title_note_words", "title_note_in_output", "title_note_timed")
+        ),
     ),
     (
         "dropped fillers / next word pulled onto one",

@@ -151,7 +151,7 @@ def test_score_case_figures() -> None:
     ws = s["word_start"]
     assert ws["n"] == 3 and ws["median_ms"] == 100.0 and ws["within_50"] == pytest.approx(33.33)
     assert (s["absent_words"], s["absent_timed"], s["absent_lines_timed"]) == (1, 1, 1)
-    assert (s["title_note_words"], s["title_note_timed"]) == (1, 0)
+    assert (s["title_note_words"], s["title_note_in_output"], s["title_note_timed"]) == (1, 0, 0)
     assert (s["fillers"], s["fillers_pulled"]) == (1, 1)
     utt = s["utt"]
     assert utt["n"] == 3 and utt["unspoken"] == 1

@@ -31,6 +31,7 @@ from pipeline.normalize import word_keys
 
 EXACT_SCORE = 2.0  # DP reward for an exact token match
 FUZZY_SCORE = 1.0  # DP reward for a fuzzy token match
+ENGINES = ("forced", "transcribe")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,23 @@ class AlignOptions:
             a word whose end lies in a pause ends where its region ends. Whisper's word
             times run early into the pause before an utterance (hundreds of ms on real
             speech); VAD regions are padded (100 ms by default), so half the padding.
+        engine: ``forced`` (default): the transcript forced through Whisper window by window
+            (:mod:`pipeline.timing.forced`), no full transcription; ``transcribe``: the whole
+            episode transcribed, then matched to the transcript (this module alone).
+        window_ms: forced engine: longest encoder window of packed speech (ms).
+        gap_ms: forced engine: pause kept between two speech regions packed into a window.
+        pack_pad_ms: forced engine: speech regions are widened by this much on both sides
+            before packing (the VAD misses soft speech at phrase edges), so only pauses
+            longer than twice this are left out of the windows.
+        overfeed: forced engine: a window is given this many times the words it is likely to
+            hold (the episode's words per second of speech), plus ``extra_words``.
+        extra_words: see ``overfeed``.
+        doubt_median: forced engine: a window whose forced words have a median decoder
+            probability below this is transcribed and matched instead.
+        doubt_low: forced engine: a word below this probability is "very improbable" ...
+        doubt_run: ... and this many of them in a row also send the window to the fallback.
+        cram_run: forced engine: this many words in a row squeezed into one frame mean the
+            alignment path skipped them; the window's text ends before them.
     """
 
     ngram: int = 4
@@ -71,6 +89,22 @@ class AlignOptions:
     min_coverage: float = 0.2
     vad_onset_ms: int = 50
     missed_speech_ms: int = 150
+    engine: str = "forced"
+    window_ms: int = 20_000
+    gap_ms: int = 200
+    pack_pad_ms: int = 400
+    overfeed: float = 1.5
+    extra_words: int = 8
+    doubt_median: float = 0.2
+    doubt_low: float = 0.03
+    doubt_run: int = 6
+    cram_run: int = 3
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.overfeed < 1.0:
+            raise ValueError(f"overfeed must be at least 1, not {self.overfeed}")
 
 
 @dataclass(frozen=True, slots=True)

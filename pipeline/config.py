@@ -294,11 +294,16 @@ def build_config(
     episode = raw.episode or (inputs.audio.stem if inputs.audio else None)
     if not episode:
         raise where.error("no episode name and no inputs.audio", ("inputs",), "set inputs.audio")
+    stages = raw.stages
+    if sections["align"].engine == "forced" and "align" in stages:
+        # The forced engine times the transcript without transcribing the episode; only a
+        # translation timed without its source text needs transcription (no align stage).
+        stages = tuple(s for s in stages if s != "transcribe")
     return PipelineConfig(
         episode=episode,
         inputs=inputs,
         output=output,
-        stages=raw.stages,
+        stages=stages,
         sections=sections,
         source=source,
     )

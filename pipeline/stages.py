@@ -130,9 +130,20 @@ def _parse(ctx: Context) -> dict[str, Any]:
 
 
 def source_language(ctx: Context) -> str:
-    """Language of the speech: the ASR option when set, else what ASR detected."""
+    """Language of the speech: the ASR option when set, else what was detected."""
     lang = ctx.config.section("asr").language
-    return str(lang or ctx.artifact("transcribe")["language"])
+    if lang:
+        return str(lang)
+    if "transcribe" in ctx.config.stages:
+        return str(ctx.artifact("transcribe")["language"])
+    return str(ctx.artifact("align")["language"])
+
+
+def _speech(ctx: Context) -> list[tuple[int, int]]:
+    """The vad stage's speech regions (none when the stage is not run)."""
+    if "vad" not in ctx.config.stages:
+        return []
+    return [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
 
 
 def _align(ctx: Context) -> dict[str, Any]:
@@ -140,8 +151,13 @@ def _align(ctx: Context) -> dict[str, Any]:
     from pipeline.errors import AlignmentError
 
     doc = art.document_from_artifact(ctx.artifact("parse")["document"])
-    rec = art.recognition_from_json(ctx.artifact("transcribe"))
-    lang = source_language(ctx)
+    opts = ctx.config.section("align")
+    forced = opts.engine == "forced"
+    if forced:
+        lang = ctx.config.section("asr").language or _detect_language(ctx)
+    else:
+        rec = art.recognition_from_json(ctx.artifact("transcribe"))
+        lang = source_language(ctx)
     words = document_words(doc, lang)
     if not words:
         found = ", ".join(doc.languages()) or "none"
@@ -150,13 +166,29 @@ def _align(ctx: Context) -> dict[str, Any]:
             path=ctx.config.inputs.transcript,
             hint="for a translation without the source text use `subweave retime AUDIO FILE`",
         )
-    regions: list[tuple[int, int]] = []
-    if "vad" in ctx.config.stages:
-        regions = [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
+    regions = _speech(ctx)
+    extra: dict[str, Any] = {}
     try:
-        result = align_words(
-            words, rec.words, ctx.config.section("align"), regions, rec.duration_ms
-        )
+        if forced:
+            from pipeline.asr import load_model
+            from pipeline.timing.forced import force_align
+
+            def progress(done: int, total: int) -> None:
+                if ctx.progress is not None:
+                    ctx.progress("align", done, total)
+
+            model = load_model(ctx.config.section("asr"))
+            got = force_align(ctx.audio().samples, words, regions, model, lang, opts, progress)
+            result = got.alignment
+            extra = {
+                "engine": "forced",
+                "windows": got.windows,
+                "fallback_windows": got.fallback_windows,
+                "confidence": list(got.confidence),
+            }
+        else:
+            result = align_words(words, rec.words, opts, regions, rec.duration_ms)
+            extra = {"engine": "transcribe"}
     except AlignmentError as err:
         raise AlignmentError(
             err.message,
@@ -172,7 +204,22 @@ def _align(ctx: Context) -> dict[str, Any]:
         "interpolated": result.interpolated,
         "unspoken": result.unspoken,
         "words": art.words_to_json(result.words),
+        **extra,
     }
+
+
+def _detect_language(ctx: Context) -> str:
+    """The spoken language, detected by Whisper on the first 30 s of speech."""
+    from pipeline.asr import load_model
+
+    model = load_model(ctx.config.section("asr"))
+    if not model.model.is_multilingual:
+        return "en"
+    samples = ctx.audio().samples
+    regions = _speech(ctx)
+    start = regions[0][0] * 16 if regions else 0
+    lang, _, _ = model.detect_language(audio=samples[start : start + 30 * 16_000])
+    return str(lang)
 
 
 def aligned_words(ctx: Context) -> dict[str, Any]:
@@ -232,9 +279,10 @@ def _bitext(ctx: Context) -> dict[str, Any]:
     parsed = ctx.artifact("parse")
     doc = art.document_from_artifact(parsed["document"])
     extra = [art.document_from_artifact(d) for d in parsed["translations"]]
-    rec = art.recognition_from_json(ctx.artifact("transcribe"))
     timed = None
-    words = rec.words
+    words: tuple[Word, ...] = ()
+    if "transcribe" in ctx.config.stages:
+        words = art.recognition_from_json(ctx.artifact("transcribe")).words
     if "align" in ctx.config.stages:
         timed = art.words_from_json(aligned_words(ctx)["words"])
     elif words:  # translation only: the English sentence starts are ASR word starts
@@ -257,8 +305,7 @@ def _sharpened(ctx: Context, words: tuple[Word, ...]) -> tuple[Word, ...]:
 
     timed: list[TimedWord] = [TimedWord(w.text, w.start_ms, w.end_ms, "aligned") for w in words]
     if "vad" in ctx.config.stages:  # the align stage does this for aligned words
-        regions = [(int(a), int(b)) for a, b in ctx.artifact("vad")["regions"]]
-        timed = snap_to_speech(timed, regions, AlignOptions().vad_onset_ms)
+        timed = snap_to_speech(timed, _speech(ctx), AlignOptions().vad_onset_ms)
     moved = sharpen_starts(ctx.audio().samples, timed, ctx.config.section("refine"))
     return tuple(
         Word(w.text, t.start_ms or w.start_ms, t.end_ms or w.end_ms, w.probability)
@@ -344,6 +391,10 @@ def _report(ctx: Context) -> dict[str, Any]:
     return {"summary": report["summary"]}
 
 
+def _forced(cfg: PipelineConfig) -> bool:
+    return bool(cfg.section("align").engine == "forced")
+
+
 def _inputs_audio(cfg: PipelineConfig) -> tuple[Path, ...]:
     return (_require(cfg.inputs.audio, "inputs.audio"),)
 
@@ -386,9 +437,22 @@ STAGES: dict[str, Stage] = {
             "align",
             "05_align.json",
             _align,
-            ("parse", "transcribe", "vad"),
+            ("parse", "transcribe", "vad", "ingest"),
             ("align",),
-            ("pipeline.align", "pipeline.normalize"),
+            (
+                "pipeline.align",
+                "pipeline.normalize",
+                "pipeline.timing.forced",
+                "pipeline.timing.windows",
+            ),
+            # The forced engine runs the model itself: its words depend on the model, not on
+            # how many threads run it.
+            files=lambda cfg: _inputs_audio(cfg) if _forced(cfg) else (),
+            extra=lambda cfg: (
+                {"asr": {k: v for k, v in cfg.section_dict("asr").items() if k != "cpu_threads"}}
+                if _forced(cfg)
+                else {}
+            ),
         ),
         Stage(
             "refine",

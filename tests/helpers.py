@@ -37,3 +37,13 @@ def write_episode(path: Path, words: list[str], lead_ms: int = 500) -> list[Word
 def fake_recognition(words: list[Word], duration_ms: int) -> Recognition:
     """What a perfect recogniser would return."""
     return Recognition("en", duration_ms, tuple(words), "fake")
+
+
+TRANSCRIBE_ENGINE = "align.engine=transcribe"  # fake recognisers need the transcribe engine
+
+
+def transcribe_config(folder: Path) -> Path:
+    """A run config choosing the transcribe-then-match engine (for tests with a fake ASR)."""
+    path = folder / "transcribe-engine.yaml"
+    path.write_text("align:\n  engine: transcribe\n", encoding="utf-8")
+    return path

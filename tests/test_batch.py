@@ -62,7 +62,7 @@ def catalogue(tmp_path: Path) -> dict[str, Any]:
     (media / "empty.txt").write_text("", encoding="utf-8")
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text(
-        "defaults: {asr.model: tiny.en}\n"
+        "defaults: {asr.model: tiny.en, align.engine: transcribe}\n"
         "episodes:\n"
         "  - {audio: media/ep1.wav, transcript: media/ep1.txt}\n"
         "  - {id: second, audio: media/ep2.wav, transcript: media/ep2.txt}\n"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pipeline import asr
 from pipeline.cli import app
-from tests.helpers import fake_recognition, write_episode
+from tests.helpers import fake_recognition, transcribe_config, write_episode
 
 runner = CliRunner()
 
@@ -95,7 +95,8 @@ def test_align_end_to_end_with_fake_asr(tmp_path: Path, monkeypatch: pytest.Monk
     transcript = tmp_path / "ep.txt"
     transcript.write_text("Hello there, and welcome to the show.\n", encoding="utf-8")
     out = tmp_path / "out"
-    args = ["align", str(audio), str(transcript), "--out", str(out)]
+    cfg = transcribe_config(tmp_path)
+    args = ["align", str(audio), str(transcript), "--out", str(out), "--config", str(cfg)]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert (out / "ep.en.srt").exists() and (out / "ep.words.json").exists()

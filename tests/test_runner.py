@@ -12,7 +12,7 @@ from pipeline import asr
 from pipeline.config import PipelineConfig, load_config
 from pipeline.errors import StageError
 from pipeline.runner import LOCK_NAME, run_episode
-from tests.helpers import fake_recognition, write_episode
+from tests.helpers import TRANSCRIBE_ENGINE, fake_recognition, transcribe_config, write_episode
 
 TEXT = (
     "Alice: Welcome back to the show. Today we talk about subtitles.\n"
@@ -47,6 +47,7 @@ def _cfg(ep: dict[str, Any], *extra: str) -> PipelineConfig:
             f"inputs.transcript={json.dumps(str(ep['transcript']))}",
             f"output.dir={json.dumps(str(ep['dir']))}",
             "output.per_episode_dir=false",
+            TRANSCRIBE_ENGINE,
             *extra,
         ],
     )
@@ -160,7 +161,9 @@ def test_refine_moves_early_starts_onto_the_onsets(
     monkeypatch.setattr(asr, "transcribe", fake)
     transcript = tmp_path / "ep.txt"
     transcript.write_text(" ".join(words) + ".\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["align", str(audio), str(transcript), "--out", str(tmp_path)])
+    cfg = transcribe_config(tmp_path)
+    args = ["align", str(audio), str(transcript), "--out", str(tmp_path), "--config", str(cfg)]
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
 
     def errors(name: str) -> list[int]:

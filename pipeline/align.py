@@ -77,6 +77,9 @@ class AlignOptions:
         doubt_run: ... and this many of them in a row also send the window to the fallback.
         cram_run: forced engine: this many words in a row squeezed into one frame mean the
             alignment path skipped them; the window's text ends before them.
+        trim_pauses: forced engine: a word whose forced span is far longer than its text
+            needs starts after the pause inside it (:mod:`pipeline.timing.pauses`): forcing
+            gives a pause, or a filler the transcript leaves out, to the next word.
     """
 
     ngram: int = 4
@@ -99,6 +102,7 @@ class AlignOptions:
     doubt_low: float = 0.03
     doubt_run: int = 6
     cram_run: int = 3
+    trim_pauses: bool = True
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:

@@ -6,10 +6,9 @@
 
 For each case (:mod:`bench.cases`) it runs subweave in a child process, with the given model on
 ``--threads`` CPU threads, and measures the child's wall time, CPU time and peak RSS (``wait4``).
-When the pipeline has its segment stage this is exactly ``subweave align AUDIO TRANSCRIPT --out
-DIR --config CFG --model M --force``; until then a child runs the stages that exist (ingest,
-vad, transcribe, parse, align) through the library, and writes ``<stem>.words.json`` itself.
-It scores the output with :mod:`bench.score`, runs stable-ts's ``align()`` with the same model
+This is exactly ``subweave align AUDIO TRANSCRIPT --out DIR --config CFG --model M --force``,
+once with the default engine (forced) and once per ``--variants`` engine (``transcribe``). It
+scores the output with :mod:`bench.score`, runs stable-ts's ``align()`` with the same model
 on the same cases (:mod:`bench.stablets`, a throwaway venv) unless ``--no-stablets``, adds the
 real-speech benchmark (:mod:`bench.realspeech`; ``--quick``: its quick set) unless
 ``--no-real``, and writes ``bench/RESULTS.md`` (``--quick`` writes
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import platform
@@ -35,10 +33,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "RESULTS.md"
-
-
-def _pipeline_has_segment() -> bool:
-    return importlib.util.find_spec("pipeline.segment") is not None
 
 
 def run_child(cmd: Sequence[str], log: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -69,205 +63,40 @@ def run_child(cmd: Sequence[str], log: Path, env: dict[str, str] | None = None) 
     }
 
 
-# --- the child that drives the pipeline when the CLI cannot run yet ---------------
-
-
-def drive(audio: Path, transcript: Path, out: Path, model: str, threads: int, reuse: bool) -> None:
-    """Stages ingest..align through the library; writes words.json and timings.json."""
-    from pipeline import artifacts as art
-    from pipeline.align import AlignOptions, align_words, document_words
-    from pipeline.asr import AsrOptions, transcribe
-    from pipeline.audio import VadOptions, load_audio, speech_regions
-    from pipeline.readers import read_transcript
-
-    out.mkdir(parents=True, exist_ok=True)
-    times: dict[str, float] = {}
-    t0 = time.perf_counter()
-    sound = load_audio(audio)
-    times["ingest"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    regions = speech_regions(sound, VadOptions())
-    times["vad"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    cached = out / "03_transcribe.json"
-    if reuse and cached.exists():
-        rec = art.recognition_from_json(art.read_json(cached))
-    else:
-        rec = transcribe(sound, AsrOptions(model=model, language="en", cpu_threads=threads))
-        art.write_json(cached, art.recognition_to_json(rec))
-    times["transcribe"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    doc = read_transcript(transcript)
-    words = document_words(doc, "en")
-    times["parse"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    result = align_words(words, rec.words, AlignOptions(), regions, rec.duration_ms)
-    times["align"] = time.perf_counter() - t0
-    art.write_json(out / "05_align.json", {"words": art.words_to_json(result.words)})
-    try:
-        from pipeline.writers import render_words_json
-
-        text = render_words_json(result.words, "en")
-    except ImportError:
-        text = json.dumps(
-            {
-                "language": "en",
-                "words": [
-                    {
-                        "text": w.text,
-                        "start": None if w.start_ms is None else w.start_ms / 1000,
-                        "end": None if w.end_ms is None else w.end_ms / 1000,
-                        "status": w.status,
-                        "speaker": w.speaker,
-                    }
-                    for w in result.words
-                ],
-            }
-        )
-    (out / f"{audio.stem}.words.json").write_text(text, encoding="utf-8")
-    (out / "timings.json").write_text(json.dumps({k: round(v, 3) for k, v in times.items()}))
-
-
-def _write_outputs(out: Path, stem: str, words: Any) -> None:
-    """words.json and, where the segmenter exists, the English SRT of these words."""
-    from pipeline.writers import render, render_words_json
-
-    (out / f"{stem}.words.json").write_text(render_words_json(words, "en"), encoding="utf-8")
-    try:
-        from pipeline.model import Track
-        from pipeline.segment import SegmentOptions, build_cues
-    except ImportError:
-        return
-    cues = build_cues(tuple(words), "en", SegmentOptions())
-    (out / f"{stem}.en.srt").write_text(render(Track(("en",), tuple(cues)), "srt"), "utf-8")
-
-
-def drive_variant(
-    name: str, audio: Path, transcript: Path, out: Path, model: str, threads: int, base: Path
-) -> None:
-    """Variants of the pipeline, for the figures that call for them.
-
-    ``onset``: the words of a finished run (``base``) with starts moved to the energy dip
-    (:func:`pipeline.refine.sharpen_starts`; no model). ``refine``: those words
-    teacher-forced again (:func:`pipeline.refine.refine_words`), then snapped to the VAD
-    regions as the aligner does. ``fast``: no transcription: ingest, vad, parse, forced
-    alignment chunk by chunk (:func:`pipeline.refine.fast_align`), snapping, onsets.
-    """
-    from pipeline import artifacts as art
-    from pipeline.align import snap_to_speech
-    from pipeline.audio import VadOptions, load_audio, speech_regions
-    from pipeline.refine import sharpen_starts
-
-    out.mkdir(parents=True, exist_ok=True)
-    times: dict[str, float] = {}
-    t0 = time.perf_counter()
-    sound = load_audio(audio)
-    times["ingest"] = time.perf_counter() - t0
-
-    def whisper() -> Any:
-        from pipeline.asr import AsrOptions, load_model
-
-        t = time.perf_counter()
-        m = load_model(AsrOptions(model=model, language="en", cpu_threads=threads))
-        times["load_model"] = time.perf_counter() - t
-        return m
-
-    t0 = time.perf_counter()
-    if name in ("onset", "refine"):
-        words = art.words_from_json(art.read_json(base / "05_align.json")["words"])
-        regions = [(int(x), int(y)) for x, y in art.read_json(base / "02_vad.json")["regions"]]
-        if name == "onset":
-            result = sharpen_starts(sound.samples, words)
-            times["onset"] = time.perf_counter() - t0
-        else:
-            from pipeline.refine import refine_words
-
-            m = whisper()
-            t0 = time.perf_counter()
-            refined = refine_words(sound.samples, words, m).words
-            result = tuple(snap_to_speech(refined, regions, 50))
-            times["refine"] = time.perf_counter() - t0
-    elif name == "fast":
-        from pipeline.align import document_words
-        from pipeline.readers import read_transcript
-        from pipeline.refine import fast_align
-
-        regions = list(speech_regions(sound, VadOptions()))
-        times["vad"] = time.perf_counter() - t0
-        m = whisper()
-        t0 = time.perf_counter()
-        src = document_words(read_transcript(transcript), "en")
-        fast = fast_align(
-            sound.samples,
-            [w.text for w in src],
-            [w.speaker for w in src],
-            [w.turn_index for w in src],
-            regions,
-            m,
-        )
-        times["force"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        result = sharpen_starts(sound.samples, snap_to_speech(fast.words, regions, 50))
-        times["onset"] = time.perf_counter() - t0
-    else:
-        raise ValueError(f"unknown variant {name!r}")
-    _write_outputs(out, audio.stem, result)
-    (out / "timings.json").write_text(json.dumps({k: round(v, 3) for k, v in times.items()}))
-
-
-def run_variant(
-    name: str, case: Any, out: Path, model: str, threads: int, base: Path
-) -> dict[str, Any]:
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in (*out.glob("*.words.json"), *out.glob("*.srt")):
-        stale.unlink()
-    cmd = [sys.executable, "-m", "bench.run", "--variant", name, "--drive"]
-    cmd += [str(case.audio), str(case.transcript), str(out), "--base", str(base)]
-    cmd += ["--model", model, "--threads", str(threads)]
-    env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
-    res = run_child(cmd, out / "run.log", env)
-    if res["rc"] != 0:
-        return {"run": res, "error": (out / "run.log").read_text(errors="replace")[-2000:]}
-    res["stages"] = json.loads((out / "timings.json").read_text())
-    return {"run": res}
-
-
 _STAGE_LINE = re.compile(r"✓ (\w+) \(([\d.]+) s;")
 
 
 def run_subweave(
-    audio: Path, transcript: Path, out: Path, model: str, threads: int, reuse: bool
+    audio: Path,
+    transcript: Path,
+    out: Path,
+    model: str,
+    threads: int,
+    reuse: bool,
+    engine: str = "forced",
 ) -> dict[str, Any]:
-    """One subweave run on one case; figures of the run (not yet the scores)."""
+    """One ``subweave align`` run (a child process) on one case; figures of the run."""
     out.mkdir(parents=True, exist_ok=True)
     for stale in (*out.glob("*.words.json"), *out.glob("*.srt")):
         stale.unlink()
     env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
     log = out / "run.log"
-    if _pipeline_has_segment():
-        cfg = out / "bench.yaml"
-        cfg.write_text(
-            f"asr: {{model: {model}, language: en, compute_type: int8, cpu_threads: {threads}}}\n"
-            "output: {formats: [srt], words_json: true}\n",
-            encoding="utf-8",
-        )
-        cmd = [str(Path(sys.executable).with_name("subweave"))]
-        cmd += ["align", str(audio), str(transcript), "--out", str(out), "--config", str(cfg)]
-        cmd += ["--model", model] + ([] if reuse else ["--force"])
-        mode = "cli"
-    else:
-        cmd = [sys.executable, "-m", "bench.run", "--drive", str(audio), str(transcript), str(out)]
-        cmd += ["--model", model, "--threads", str(threads)] + (["--reuse"] if reuse else [])
-        mode = "library (stages ingest..align; segment not landed)"
+    cfg = out / "bench.yaml"
+    cfg.write_text(
+        f"asr: {{model: {model}, language: en, compute_type: int8, cpu_threads: {threads}}}\n"
+        f"align: {{engine: {engine}}}\n"
+        "output: {formats: [srt], words_json: true}\n",
+        encoding="utf-8",
+    )
+    cmd = [str(Path(sys.executable).with_name("subweave"))]
+    cmd += ["align", str(audio), str(transcript), "--out", str(out), "--config", str(cfg)]
+    cmd += ["--model", model] + ([] if reuse else ["--force"])
     res = run_child(cmd, log, env)
-    res["mode"] = mode
+    res["mode"] = f"cli, align.engine={engine}"
     if res["rc"] != 0:
         res["error"] = log.read_text(errors="replace")[-2000:]
         return res
-    if (out / "timings.json").exists():
-        res["stages"] = json.loads((out / "timings.json").read_text())
-    else:
-        res["stages"] = {m[1]: float(m[2]) for m in _STAGE_LINE.finditer(log.read_text())}
+    res["stages"] = {m[1]: float(m[2]) for m in _STAGE_LINE.finditer(log.read_text())}
     return res
 
 
@@ -351,9 +180,7 @@ ANALYSIS = "## Analysis (hand-written; kept when the figures above are rewritten
 
 TOOLS = {
     "subweave": "subweave",
-    "subweave-onset": "+onset",
-    "subweave-refine": "+refine",
-    "subweave-fast": "fast",
+    "subweave-transcribe": "subweave (transcribe)",
     "stablets": "stable-ts",
 }
 
@@ -385,9 +212,9 @@ def _check(value: Any, ok: bool | None) -> str:
 
 
 def targets(cases: dict[str, Any], tools: list[str]) -> list[str]:
-    """Issue 7's targets against each subweave column (✓ met, ✗ not met, – not measured)."""
+    """Issue 10's synthetic and speed targets per subweave column (✓ met, ✗ not, – not measured)."""
     cols = [t for t in tools if t != "stablets"]
-    lines = ["## Targets (issue 7, item 4)", ""]
+    lines = ["## Targets (issue 10, item 4: synthetic speech and speed)", ""]
     lines.append("| target | " + " | ".join(TOOLS[t] for t in cols) + " |")
     lines.append("|" + "---|" * (len(cols) + 1))
 
@@ -502,9 +329,9 @@ def targets(cases: dict[str, Any], tools: list[str]) -> list[str]:
         )
     lines += [
         "",
-        "`+onset`/`+refine` times include the full `subweave align` run they start from. "
-        "The align share of subweave is the align stage (text matching) over the whole run; "
-        "the runner logs stage times to 0.1 s.",
+        "The align share is the align stage over the whole run (for the forced engine it is the "
+        "engine itself, model included, so the 2% target of issue 7 applies to the transcribe "
+        "engine only); the runner logs stage times to 0.1 s.",
         "",
     ]
     return lines
@@ -531,13 +358,10 @@ def write_report(results: dict[str, Any], path: Path) -> None:
     tools = [t for t in TOOLS if any(t in c for c in cases.values())]
     lines += ["## Accuracy", ""]
     lines += [
-        "Columns: `subweave` = `subweave align` as shipped (full transcription, then "
-        "alignment); `+onset` = its words with starts moved to the energy dip near each start "
-        "(pipeline/refine.sharpen_starts, no model, a few ms); `+refine` = its words "
-        "teacher-forced again (pipeline/refine.refine_words); `fast` = forced alignment with "
-        "no transcription (pipeline/refine.fast_align, trusts the transcript) + onsets; "
-        "`stable-ts` = stable-ts `align()`, same model. Variant cues come from "
-        "pipeline.segment.build_cues with default options.",
+        "Columns: `subweave` = `subweave align` as shipped (the forced engine: the transcript "
+        "forced through Whisper window by window, then the refine stage's onsets); "
+        "`subweave (transcribe)` = the same command with `align.engine: transcribe` (the whole "
+        "episode transcribed, then matched); `stable-ts` = stable-ts `align()`, same model.",
         "",
     ]
     for name, c in cases.items():
@@ -644,25 +468,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="results markdown (default: bench/RESULTS.md)")
     parser.add_argument(
         "--variants",
-        default="onset,refine,fast",
-        help="extra subweave variants scored beside the default pipeline: onset (starts moved "
-        "to the energy dip), refine (teacher-forced boundaries after alignment), fast (forced "
-        "alignment, no transcription); "
-        "'' for none",
+        default="transcribe",
+        help="other engines scored beside the default (forced) one: transcribe "
+        "(the whole episode transcribed, then matched); '' for none",
     )
-    parser.add_argument(
-        "--drive", nargs=3, metavar=("AUDIO", "TRANSCRIPT", "OUT"), help=argparse.SUPPRESS
-    )
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.drive:
-        a, t, o = (Path(p) for p in args.drive)
-        if args.variant:
-            drive_variant(args.variant, a, t, o, args.model, args.threads, args.base)
-        else:
-            drive(a, t, o, args.model, args.threads, args.reuse)
-        return 0
 
     from bench import cases as bench_cases
 
@@ -700,20 +510,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             entry["subweave"]["error"] = run.get("error", "")
         for variant in [v for v in args.variants.split(",") if v]:
-            if run["rc"] != 0:
-                break
-            print(f"[{name}] subweave {variant} ...", file=sys.stderr, flush=True)
+            print(f"[{name}] subweave, {variant} engine ...", file=sys.stderr, flush=True)
             vout = out.with_name(out.name + f"-{variant}")
-            got = run_variant(variant, case, vout, args.model, args.threads, out)
-            if "error" not in got:
-                vrun = dict(got["run"])
-                if variant in ("refine", "onset"):  # a pass after the pipeline: add its time
-                    vrun["wall_s"] = round(vrun["wall_s"] + run["wall_s"], 2)
-                    vrun["cpu_s"] = round(vrun["cpu_s"] + run["cpu_s"], 2)
-                    vrun["peak_rss_mb"] = max(vrun["peak_rss_mb"], run["peak_rss_mb"])
-                    vrun["stages"] = {**run.get("stages", {}), **vrun["stages"]}
+            vrun = run_subweave(
+                case.audio, case.transcript, vout, args.model, args.threads, args.reuse, variant
+            )
+            got: dict[str, Any] = {"run": vrun}
+            if vrun["rc"] == 0:
                 got["speed"] = _speed_rows(vrun, audio_s)
                 got["score"] = score_run(case, vout)
+            else:
+                got["error"] = vrun.get("error", "")
             entry[f"subweave-{variant}"] = got
         if st is not None and st.ok:
             print(f"[{name}] stable-ts ...", file=sys.stderr, flush=True)

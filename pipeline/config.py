@@ -91,8 +91,8 @@ def _section_types() -> dict[str, type[Any]]:
     from pipeline.asr import AsrOptions
     from pipeline.audio import VadOptions
     from pipeline.bitext import BitextOptions
-    from pipeline.refine import OnsetOptions
     from pipeline.segment import SegmentOptions
+    from pipeline.timing.onsets import OnsetOptions
 
     return {
         "vad": VadOptions,

@@ -235,7 +235,7 @@ def _refine(ctx: Context) -> dict[str, Any]:
     between two words is usually the quietest point near Whisper's start. Measured in
     bench/RESULTS.md (`+onset`): word-start median 41-52 ms -> 22-28 ms on the synthetic cases.
     """
-    from pipeline.refine import sharpen_starts
+    from pipeline.timing.onsets import sharpen_starts
 
     aligned = dict(ctx.artifact("align"))
     words = art.words_from_json(aligned["words"])
@@ -301,7 +301,7 @@ def _bitext(ctx: Context) -> dict[str, Any]:
 def _sharpened(ctx: Context, words: tuple[Word, ...]) -> tuple[Word, ...]:
     """Recognised words with their starts moved onto the onsets, as the refine stage does."""
     from pipeline.align import AlignOptions, snap_to_speech
-    from pipeline.refine import sharpen_starts
+    from pipeline.timing.onsets import sharpen_starts
 
     timed: list[TimedWord] = [TimedWord(w.text, w.start_ms, w.end_ms, "aligned") for w in words]
     if "vad" in ctx.config.stages:  # the align stage does this for aligned words
@@ -460,7 +460,7 @@ STAGES: dict[str, Stage] = {
             _refine,
             ("align", "ingest"),
             ("refine",),
-            ("pipeline.refine",),
+            ("pipeline.timing.onsets",),
             _inputs_audio,
         ),
         Stage(
@@ -474,7 +474,7 @@ STAGES: dict[str, Stage] = {
                 "pipeline.retime",
                 "pipeline.sentences",
                 "pipeline.embed",
-                "pipeline.refine",
+                "pipeline.timing.onsets",
                 "pipeline.align",
             ),
         ),

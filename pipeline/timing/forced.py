@@ -214,17 +214,21 @@ def _back_to_pause(forced: Forced, take: int, win: Window) -> tuple[int, int]:
 
 
 def _doubtful(probs: Sequence[float], opts: AlignOptions) -> bool:
-    """Forced words the audio does not support: a low median, or a run of very low words."""
+    """Forced words the audio does not support: a low median, or a stretch of improbable words.
+
+    A stretch is ``doubt_run`` words in a row whose median probability is below
+    ``doubt_low``: a sentence the audio lacks (or audio the text lacks) forced anyway. Single
+    improbable words are common in real speech (fillers, unpunctuated lowercase text) and
+    do not count; neither does one probable word inside such a stretch.
+    """
     if not probs:
         return True
     if float(np.median(probs)) < opts.doubt_median:
         return True
-    streak = 0
-    for p in probs:
-        streak = streak + 1 if p < opts.doubt_low else 0
-        if streak >= opts.doubt_run:
-            return True
-    return False
+    n = opts.doubt_run
+    return any(
+        float(np.median(probs[i : i + n])) < opts.doubt_low for i in range(len(probs) - n + 1)
+    )
 
 
 def _last_solid_run(words: Sequence[TimedWord]) -> int:

@@ -181,7 +181,7 @@ OTHER = "she sells sea shells by the sea shore while singing songs of summer".sp
 def test_sentence_the_audio_lacks_stays_untimed() -> None:
     spoken = SENTENCE + OTHER
     said = _said(spoken, pause_every=6)
-    inserted = "this sentence was cut from the episode".split()
+    inserted = "this sentence was cut from an episode".split()
     transcript = spoken[:6] + inserted + spoken[6:]
     res, _ = _run(said, transcript)
     words = res.alignment.words

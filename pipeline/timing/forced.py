@@ -49,6 +49,7 @@ FRAME_MS = 20  # one encoder position / DTW step
 HOP = 160  # mel frame hop in samples (10 ms)
 MAX_TEXT_TOKENS = 440  # Whisper's decoder holds 448 positions, the start sequence included
 SOLID_RUN = 3  # matched words in a row that prove a fallback window found its text
+FALLBACK_REACH = 40  # ... and they start within this many words of the text pointer
 
 __all__ = ["Aligner", "Forced", "ForcedResult", "force_align"]
 
@@ -152,6 +153,7 @@ class _Whisper:
             word_timestamps=True,
             vad_filter=False,
             condition_on_previous_text=False,
+            temperature=0.0,  # no fallback loops: the window is matched, not transcribed
         )
         out: list[tuple[str, int, int, float]] = []
         for seg in segments:
@@ -193,6 +195,27 @@ def _accepted(
     return tail, tail
 
 
+def _ended_cleanly(
+    forced: Forced, take: int, win: Window, regions: Sequence[tuple[int, int]]
+) -> bool:
+    """Whether the window's text ended inside it, so the next window can start after it.
+
+    The path found no audio for the words after the accepted ones: all but the first are
+    piled on the last frames, and the first starts after the window's last speech (it holds
+    only the padding silence there).
+    """
+    if take >= len(forced.starts):
+        return False
+    limit = win.length_ms - 2 * FRAME_MS
+    if any(forced.starts[j] < limit for j in range(take + 1, len(forced.starts))):
+        return False
+    speech_end = max(
+        (min(b, win.end_ms) for a, b in regions if a < win.end_ms and b > win.start_ms),
+        default=win.end_ms,
+    )
+    return win.to_source(forced.starts[take]) >= speech_end - 2 * FRAME_MS
+
+
 def _back_to_pause(forced: Forced, take: int, win: Window) -> tuple[int, int]:
     """Accepted words before the piece where the text stopped, and where the next window starts.
 
@@ -229,6 +252,16 @@ def _doubtful(probs: Sequence[float], opts: AlignOptions) -> bool:
     return any(
         float(np.median(probs[i : i + n])) < opts.doubt_low for i in range(len(probs) - n + 1)
     )
+
+
+def _first_solid_run(words: Sequence[TimedWord]) -> int | None:
+    """Index of the first word of the first run of ``SOLID_RUN`` matched words, or None."""
+    streak = 0
+    for j, w in enumerate(words):
+        streak = streak + 1 if w.status == "aligned" else 0
+        if streak >= SOLID_RUN:
+            return j + 1 - SOLID_RUN
+    return None
 
 
 def _last_solid_run(words: Sequence[TimedWord]) -> int:
@@ -278,6 +311,7 @@ def force_align(
     if not regions:
         regions = [(0, duration)] if duration > 0 else []
     wopts = WindowOptions(opts.window_ms, opts.gap_ms, min(opts.window_ms // 2, 8_000))
+    vad = list(regions)  # the VAD's verdict, for the fallback's matcher
     regions = _heard_gaps(regions, samples, duration)
     pieces = cut_long_regions(_widen(regions, opts.pack_pad_ms, duration), samples, wopts)
     whisper: Aligner = aligner if aligner is not None else _Whisper(model, language)
@@ -310,22 +344,24 @@ def force_align(
             got, k = more, bigger
             final = last and p + k >= len(words)
             held, take = _accepted(got, win.length_ms, opts, final)
-        if take > 0 and not _doubtful(got.probs[:held], opts):
-            if last and take == held:
+        ids = list(range(p, p + k))  # the words given, in order
+        doubtful = take == 0 or _doubtful(got.probs[:held], opts)
+        if not doubtful:
+            if (last and take == held) or _ended_cleanly(got, take, win, regions):
                 nxt = win.end_ms
             else:
                 take, nxt = _back_to_pause(got, take, win)
             for j in range(take):
                 s = win.to_source(got.starts[j])
                 e = win.to_source(max(got.ends[j], got.starts[j] + 1) - 1, is_end=True) + 1
-                spans[p + j] = (s, max(e, s + 1))
-                status[p + j] = "aligned"
-                confidence[p + j] = round(got.probs[j], 4)
-            p += take
+                spans[ids[j]] = (s, max(e, s + 1))
+                status[ids[j]] = "aligned"
+                confidence[ids[j]] = round(got.probs[j], 4)
+            p = ids[take - 1] + 1 if take > 0 else p
         else:
             fallbacks += 1
             used, nxt = _fallback(
-                whisper, audio, win, words, p, max(k, 8), regions, duration, spans, status
+                whisper, audio, win, words, p, max(k, 8), vad, duration, spans, status
             )
             p += used
         cursor = max(nxt, cursor + 1)
@@ -471,12 +507,17 @@ def _fallback(
         cursor = end
     if not heard:
         return 0, win.end_ms
-    span = min(len(words) - p, 2 * k + 20)
+    span = min(len(words) - p, k + 10)
     local = list(words[p : p + span])
     inside = [(a, b) for a, b in regions if b > win.start_ms and a < win.end_ms] or list(win.pieces)
     try:
         res = align_words(local, heard, AlignOptions(min_coverage=0.0), inside, duration)
     except AlignmentError:
+        return 0, win.end_ms
+    first = _first_solid_run(res.words)
+    if first is None or first > FALLBACK_REACH:
+        # The matches lie far down the text: the audio is not the next text (an ad read),
+        # and a stray phrase it shares with later text must not swallow what lies between.
         return 0, win.end_ms
     upto = _last_solid_run(res.words)
     nxt = win.end_ms

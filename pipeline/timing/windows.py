@@ -18,6 +18,7 @@ import numpy as np
 
 SAMPLE_RATE = 16_000  # Hz; Whisper's input rate
 SAMPLES_PER_MS = SAMPLE_RATE // 1000
+REMNANT_MS = 3_000  # a remnant shorter than this rides along with the next piece
 
 __all__ = [
     "Window",
@@ -47,7 +48,7 @@ class WindowOptions:
     min_cut_ms: int = 8_000
 
     def __post_init__(self) -> None:
-        if not 2_000 <= self.window_ms <= 30_000:
+        if not 2_000 <= self.window_ms <= 26_000:
             raise ValueError(
                 f"window_ms must be 2000-30000 (Whisper hears 30 s), not {self.window_ms}"
             )
@@ -193,7 +194,9 @@ def window_from(
 ) -> Window | None:
     """The next window: the pieces (regions cut to window size) after ``cursor_ms``, packed.
 
-    A piece the cursor falls inside starts at the cursor. None when no speech is left.
+    A piece the cursor falls inside starts at the cursor; such a remnant, when short, does
+    not count towards the window's length (it stays under 30 s: pieces are at most
+    ``window_ms``). None when no speech is left.
 
     >>> window_from([(0, 4000), (6000, 9000), (9500, 20000)], 2500, WindowOptions(10000)).pieces
     ((2500, 4000), (6000, 9000))
@@ -202,12 +205,14 @@ def window_from(
     chosen: list[tuple[int, int]] = []
     length = 0
     for a, b in pieces[k:]:
+        remnant = a < cursor_ms  # the rest of a piece the last window stopped inside
         a = max(a, cursor_ms)
         if b <= a:
             continue
         extra = (b - a) + (opts.gap_ms if chosen else 0)
-        if chosen and length + extra > opts.window_ms:
+        if chosen and length > 0 and length + extra > opts.window_ms:
             break
         chosen.append((a, b))
-        length += extra
+        # A short remnant does not count: alone it would make a window of a word or two.
+        length += 0 if remnant and b - a < REMNANT_MS else extra
     return Window(tuple(chosen), opts.gap_ms) if chosen else None

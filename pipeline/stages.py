@@ -443,6 +443,8 @@ STAGES: dict[str, Stage] = {
                 "pipeline.align",
                 "pipeline.normalize",
                 "pipeline.timing.forced",
+                "pipeline.timing.pauses",
+                "pipeline.timing.regions",
                 "pipeline.timing.windows",
             ),
             # The forced engine runs the model itself: its words depend on the model, not on

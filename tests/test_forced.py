@@ -22,9 +22,9 @@ from pipeline.timing.forced import (
     _accepted,
     _back_to_pause,
     _doubtful,
-    _widen,
     force_align,
 )
+from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
     Window,
     WindowOptions,
@@ -283,7 +283,19 @@ def test_doubt_and_widening() -> None:
     assert not _doubtful([0.9, 0.01, 0.8, 0.7, 0.02], opts)
     assert _doubtful([0.01] * 10, opts)
     assert _doubtful([0.9, 0.9] + [0.001] * opts.doubt_run + [0.9] * 20, opts)
-    assert _widen([(1000, 2000), (2500, 3000), (9000, 9500)], 400, 9600) == [
+    assert widen([(1000, 2000), (2500, 3000), (9000, 9500)], 400, 9600) == [
         (600, 3400),
         (8600, 9600),
     ]
+
+
+def test_a_gap_that_is_not_quiet_stays_heard() -> None:
+    rng = np.random.default_rng(3)
+    samples = np.zeros(20_000 * SR, np.float32)
+    for a, b in ((1000, 4000), (6000, 12000), (15000, 18000)):  # speech the VAD ...
+        samples[a * SR : b * SR] = rng.normal(0, 0.2, (b - a) * SR)
+    # ... found only in the first and last stretch: the middle one is kept, the quiet gaps go
+    regions = heard_regions([(1000, 4000), (15000, 18000)], samples, 20_000)
+    assert regions == [(1000, 18000)]
+    quiet = heard_regions([(1000, 4000), (6000, 12000), (15000, 18000)], samples, 20_000)
+    assert quiet == [(1000, 4000), (6000, 12000), (15000, 18000)]

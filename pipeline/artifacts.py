@@ -18,6 +18,16 @@ from typing import Any
 from pipeline.model import Cue, Document, Recognition, TimedWord, Track, Turn, Word
 
 
+def _umask() -> int:
+    """The process umask (read once: setting it back at once is the only portable read)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what open() would give a new file; mkstemp gives 0600
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file + rename: readers never see half a file."""
     atomic_write_bytes(path, text.encode("utf-8"))
@@ -28,6 +38,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # POSIX; subtitles are for others to read: honour the umask
+            os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -177,3 +177,18 @@ def test_refine_moves_early_starts_onto_the_onsets(
     assert max(errors("06_refine.json")) <= 15
     shown = json.loads((tmp_path / "ep.words.json").read_text(encoding="utf-8"))["words"]
     assert abs(shown[0]["start"] * 1000 - truth[0].start_ms) <= 15  # the outputs use refine
+
+
+def test_written_files_honour_the_umask(tmp_path: Path) -> None:
+    """mkstemp makes files 0600; outputs must be readable as any new file would be."""
+    import os
+    import stat
+
+    from pipeline import artifacts as art
+
+    target = tmp_path / "ep.en.srt"
+    art.atomic_write_text(target, "1\n00:00:00,000 --> 00:00:01,000\nHi\n")
+    mode = stat.S_IMODE(target.stat().st_mode)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask

@@ -294,6 +294,12 @@ def build_config(
     episode = raw.episode or (inputs.audio.stem if inputs.audio else None)
     if not episode:
         raise where.error("no episode name and no inputs.audio", ("inputs",), "set inputs.audio")
+    if episode in {".", ".."} or any(c in episode for c in "/\\\0"):
+        raise where.error(
+            f"episode '{episode}' is not a folder name: it would write outside output.dir",
+            ("episode",),
+            "use a plain name such as ep01 (no '/', '\\' or '..')",
+        )
     stages = raw.stages
     if sections["align"].engine == "forced" and "align" in stages:
         # The forced engine times the transcript without transcribing the episode; only a

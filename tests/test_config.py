@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,9 @@ def test_unknown_transcript_format(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert "srtt" in str(err.value) and err.value.line == 3
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "..", "c\\d"])
+def test_episode_must_stay_inside_the_output_folder(name: str) -> None:
+    with pytest.raises(ConfigError, match="not a folder name"):
+        load_config(None, [f"episode={json.dumps(name)}", "inputs.audio=ep.wav"])

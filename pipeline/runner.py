@@ -17,7 +17,8 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,45 @@ def _outputs_intact(ctx: Context, name: str) -> bool:
     return True
 
 
+LOCK_FILE = ".subweave.lock"  # held while a run writes into an episode folder
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Keep a second run out of an episode folder, and clear what a killed run left there.
+
+    A POSIX ``flock`` on ``<folder>/.subweave.lock``: the kernel drops it when the process
+    dies, so a killed run never leaves the folder locked. Holding it, no other run can be
+    writing, so temporary files (``.NAME.*.tmp``) are leftovers and go.
+
+    Raises:
+        ConfigError: when another run holds the folder.
+    """
+    handle = (folder / LOCK_FILE).open("a")
+    try:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, no cleanup
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                "another subweave run is writing to this folder",
+                path=folder,
+                hint="wait for it to finish, or give this run another --out",
+            ) from None
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
 def run_episode(
     cfg: PipelineConfig,
     *,
@@ -228,6 +268,18 @@ def run_episode(
             )
     ctx = Context(cfg, progress)
     ctx.dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(ctx.dir):
+        return _run_stages(cfg, ctx, from_stage, only, force, on_stage)
+
+
+def _run_stages(
+    cfg: PipelineConfig,
+    ctx: Context,
+    from_stage: str | None,
+    only: str | None,
+    force: bool,
+    on_stage: Callable[[StageOutcome], None] | None,
+) -> RunResult:
     lock = _Lock.load(ctx.dir / LOCK_NAME)
     selected = list(cfg.stages)
     if only is not None:

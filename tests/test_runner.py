@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import asr
 from pipeline.config import PipelineConfig, load_config
-from pipeline.errors import StageError
+from pipeline.errors import ConfigError, StageError
 from pipeline.runner import LOCK_NAME, run_episode
 from tests.helpers import TRANSCRIBE_ENGINE, fake_recognition, transcribe_config, write_episode
 
@@ -192,3 +192,15 @@ def test_written_files_honour_the_umask(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     os.umask(mask)
     assert mode == 0o666 & ~mask
+
+
+def test_a_second_run_into_a_busy_folder_is_refused_and_leftovers_go(tmp_path: Path) -> None:
+    from pipeline.runner import folder_lock
+
+    (tmp_path / ".ep.en.srt.abc123.tmp").write_text("half a file", encoding="utf-8")
+    with folder_lock(tmp_path):
+        assert not list(tmp_path.glob(".*.tmp"))  # a killed run's temp file is cleared
+        with pytest.raises(ConfigError, match="another subweave run"), folder_lock(tmp_path):
+            pass
+    with folder_lock(tmp_path):  # released again
+        pass

@@ -62,6 +62,41 @@ class ConfigError(PipelineError):
     """A config file or ``--set`` override is invalid."""
 
 
+class OutputError(PipelineError):
+    """An output folder or file cannot be written (read-only, full disk, a file in the way)."""
+
+
+def output_error(exc: OSError, path: Path | str | None = None) -> OutputError:
+    """The one-line error for a failed write, with the fix that usually helps."""
+    import errno
+
+    where = exc.filename or path
+    reason = exc.strerror or str(exc)
+    hints = {
+        errno.ENOSPC: "free disk space there, or write elsewhere with --out",
+        errno.EROFS: "the file system is read-only: write elsewhere with --out",
+        errno.EACCES: "you may not write there: check its permissions, or use --out",
+        errno.EPERM: "you may not write there: check its permissions, or use --out",
+        errno.EEXIST: "a file of that name is in the way: remove it, or use another --out",
+        errno.ENOTDIR: "part of that path is a file, not a folder: use another --out",
+        errno.EISDIR: "a folder of that name is in the way: remove it, or use another --out",
+    }
+    hint = hints.get(exc.errno or 0, "check the output folder, or write elsewhere with --out")
+    return OutputError(f"cannot write output ({reason})", path=where, hint=hint)
+
+
+def file_error(exc: OSError, out_dir: Path) -> PipelineError:
+    """A failed file operation during a run: an output error inside ``out_dir``, else the
+    input that could not be read."""
+    name = Path(exc.filename) if exc.filename else None
+    if name is None or out_dir == name or out_dir in name.parents:
+        return output_error(exc, out_dir)
+    reason = exc.strerror or str(exc)
+    return ConfigError(
+        f"cannot read this input ({reason})", path=name, hint="give the path of a readable file"
+    )
+
+
 class MediaDecodeError(PipelineError):
     """Audio or video could not be read, or holds no usable audio."""
 
@@ -125,6 +160,7 @@ __all__ = [
     "ConfigError",
     "MediaDecodeError",
     "ModelNotFoundError",
+    "OutputError",
     "PipelineError",
     "StageError",
     "SubtitleFormatError",

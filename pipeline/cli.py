@@ -346,10 +346,15 @@ def lint(
         typer.Option("--lang", "-l", help="Language rules (en, zh, ru, ...) [default: guessed]."),
     ] = None,
     profile: Annotated[str, typer.Option("--profile", "-p", help="netflix or bbc.")] = "netflix",
-    fps: Annotated[float, typer.Option("--fps", help="Frame rate for gap rules.")] = 24.0,
+    fps: Annotated[
+        float, typer.Option("--fps", min=1.0, max=240.0, help="Frame rate for gap rules.")
+    ] = 24.0,
 ) -> None:
     """Check a subtitle file against broadcast style rules; exit 1 on a hard violation."""
     from pipeline.lint import lint_file
+
+    if fps != fps:  # NaN passes the range check
+        raise typer.BadParameter("must be a number of frames per second", param_hint="--fps")
 
     try:
         result = lint_file(subtitle_file, lang, profile, fps)

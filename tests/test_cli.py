@@ -112,3 +112,11 @@ def test_console_script_help_subprocess() -> None:
     )
     assert result.returncode == 0
     assert "align" in result.stdout
+
+
+@pytest.mark.parametrize("fps", ["nan", "0", "-5"])
+def test_lint_rejects_a_frame_rate_that_is_not_one(tmp_path: Path, fps: str) -> None:
+    srt = tmp_path / "a.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
+    result = runner.invoke(app, ["lint", str(srt), "--fps", fps])
+    assert result.exit_code == 2, result.output

@@ -217,6 +217,27 @@ def _translation_only(transcript: Path, fmt: str, cfg: Any) -> bool:
     return bool(langs) and spoken not in langs
 
 
+def _check_is_translation(path: Path, cfg: Any) -> None:
+    """A file holding only the spoken language is a transcript: retime would time nothing.
+
+    Raises:
+        ConfigError: naming the file and the command that aligns it.
+    """
+    from pipeline.errors import ConfigError
+    from pipeline.readers import read_transcript
+
+    spoken = str(cfg.section("asr").language or "en")
+    langs = read_transcript(path, cfg.inputs.format).languages()
+    if langs and all(lang == spoken for lang in langs):
+        raise ConfigError(
+            f"this file is in {spoken}, the language spoken in the audio: it is a transcript, "
+            "not a translation",
+            path=path,
+            hint=f"align it with `subweave align AUDIO {path.name}`, or give retime the "
+            "translation",
+        )
+
+
 RETIME_STAGES = ("ingest", "vad", "transcribe", "parse", "bitext", "segment", "write", "report")
 SOURCE_TEXT_STAGES = (*RETIME_STAGES[:4], "align", "refine", *RETIME_STAGES[4:])
 
@@ -267,6 +288,8 @@ def retime(
     sets += _output_sets(out, config, model)
     try:
         cfg = load_config(config, sets)
+        if source_text is None:
+            _check_is_translation(translation, cfg)
         _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
     except PipelineError as err:
         raise _fail(err) from None

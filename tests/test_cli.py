@@ -120,3 +120,14 @@ def test_lint_rejects_a_frame_rate_that_is_not_one(tmp_path: Path, fps: str) -> 
     srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n", encoding="utf-8")
     result = runner.invoke(app, ["lint", str(srt), "--fps", fps])
     assert result.exit_code == 2, result.output
+
+
+def test_retime_of_an_english_transcript_says_to_align_it(tmp_path: Path) -> None:
+    english = tmp_path / "ep.txt"
+    english.write_text("Alice: Hello there, and welcome to the show.\n", encoding="utf-8")
+    audio = tmp_path / "ep.wav"
+    write_episode(audio, ["hello", "there"])
+    result = runner.invoke(app, ["retime", str(audio), str(english), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "subweave align" in result.output and "ep.txt" in result.output
+    assert not list(tmp_path.glob("*.srt"))

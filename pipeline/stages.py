@@ -379,7 +379,31 @@ def _write(ctx: Context) -> dict[str, Any]:
         aligned = aligned_words(ctx)
         words = art.words_from_json(aligned["words"])
         put(f"{ctx.stem}.words.json", render_words_json(words, str(aligned["language"])))
+    _drop_stale(ctx, files)
     return {"files": files}
+
+
+def _drop_stale(ctx: Context, files: dict[str, str]) -> None:
+    """Remove the tracks an earlier run wrote here that this run no longer writes.
+
+    A bilingual run followed by an English-only one must not leave the old zh and en-zh
+    tracks beside the new ones, unlisted. Only files the earlier run recorded as its own,
+    and still unchanged since, are removed: a file someone edited stays.
+    """
+    previous = ctx.dir / STAGES["write"].artifact
+    if not previous.exists():
+        return
+    try:
+        old = dict(art.read_json(previous).get("files", {}))
+    except (OSError, ValueError, AttributeError):
+        return
+    for name, digest in old.items():
+        path = ctx.dir / name
+        if name in files or "/" in name or not path.is_file():
+            continue
+        if art.sha256_file(path) == digest:
+            path.unlink()
+            log.info("removed %s: this run no longer writes it", name)
 
 
 def _report(ctx: Context) -> dict[str, Any]:

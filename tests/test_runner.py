@@ -229,3 +229,15 @@ def test_a_folder_given_as_the_audio_is_a_one_line_error(
     with pytest.raises(PipelineError) as err:
         run_episode(_cfg({**episode, "audio": folder}))
     assert str(folder) in str(err.value)
+
+
+def test_tracks_an_earlier_run_wrote_and_this_one_does_not_are_removed(
+    episode: dict[str, Any],
+) -> None:
+    first = run_episode(_cfg(episode, 'output.formats=["srt", "vtt"]'))
+    assert "ep.en.vtt" in first.files
+    edited = episode["dir"] / "ep.en.srt"
+    second = run_episode(_cfg(episode, 'output.formats=["srt"]'))
+    assert "ep.en.vtt" not in second.files
+    assert not (episode["dir"] / "ep.en.vtt").exists()
+    assert edited.exists()

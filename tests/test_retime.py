@@ -16,7 +16,7 @@ from pipeline.cli import app
 from pipeline.model import Word
 from pipeline.retime import SourceSentence, asr_sentences, place
 from pipeline.sentences import split_sentences
-from tests.helpers import fake_recognition
+from tests.helpers import fake_recognition, transcribe_config
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 
@@ -191,7 +191,15 @@ def test_align_paired_writes_three_tracks(tmp_path: Path, fake_asr: None) -> Non
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
-        ["align", str(MEDIA / "sample.mp3"), str(MEDIA / "sample.en-zh.txt"), "--out", str(out)],
+        [
+            "align",
+            str(MEDIA / "sample.mp3"),
+            str(MEDIA / "sample.en-zh.txt"),
+            "--out",
+            str(out),
+            "--config",
+            str(transcribe_config(tmp_path)),  # the fake recogniser's perfect times
+        ],
     )
     assert result.exit_code == 0, result.output
     for name in ("en.srt", "en.vtt", "zh.srt", "zh.vtt", "en-zh.srt", "en-zh.vtt", "en-zh.ass"):

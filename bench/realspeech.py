@@ -40,6 +40,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.score import WORD_START_ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -152,12 +154,7 @@ def _cell(value: Any) -> str:
 Getter = Callable[[dict[str, Any]], Any]
 WORD_ROWS: list[tuple[str, Getter]] = [
     ("words with a reference time / scored", lambda s: f"{s['ref_words']}/{s['word_start']['n']}"),
-    ("word start median abs err (ms)", lambda s: s["word_start"].get("median_ms")),
-    ("word start p90 abs err (ms)", lambda s: s["word_start"].get("p90_ms")),
-    ("word start signed median (ms)", lambda s: s["word_start"].get("signed_median_ms")),
-    ("% word starts within 50 ms", lambda s: s["word_start"].get("within_50")),
-    ("% word starts within 100 ms", lambda s: s["word_start"].get("within_100")),
-    ("% word starts within 200 ms", lambda s: s["word_start"].get("within_200")),
+    *WORD_START_ROWS,
 ]
 COMMON_ROWS: list[tuple[str, Getter]] = [
     ("coverage (% spoken words timed)", lambda s: s["coverage"]),

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.score import WORD_START_ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -158,12 +160,7 @@ def _f(value: Any, suffix: str = "") -> str:
 
 ROWS: list[tuple[str, Any]] = [
     ("coverage (% spoken words timed)", lambda s: s.get("coverage")),
-    ("word start median abs err (ms)", lambda s: s["word_start"].get("median_ms")),
-    ("word start p90 abs err (ms)", lambda s: s["word_start"].get("p90_ms")),
-    ("word start signed median (ms)", lambda s: s["word_start"].get("signed_median_ms")),
-    ("% word starts within 50 ms", lambda s: s["word_start"].get("within_50")),
-    ("% word starts within 100 ms", lambda s: s["word_start"].get("within_100")),
-    ("% word starts within 200 ms", lambda s: s["word_start"].get("within_200")),
+    *WORD_START_ROWS,
     ("word end median abs err (ms)", lambda s: s["word_end"].get("median_ms")),
     (
         "absent transcript words / given a time",

@@ -39,7 +39,7 @@ import difflib
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,17 @@ class Truth:
     transcript: tuple[int | None, ...] | None = None  # transcript word -> truth index
     unsupported: tuple[tuple[int, int], ...] = ()
     transcript_text: tuple[str, ...] = field(default=())
+
+
+# Table rows for word-start figures, shared by the synthetic and the real-speech reports.
+WORD_START_ROWS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("word start median abs err (ms)", lambda s: s["word_start"].get("median_ms")),
+    ("word start p90 abs err (ms)", lambda s: s["word_start"].get("p90_ms")),
+    ("word start signed median (ms)", lambda s: s["word_start"].get("signed_median_ms")),
+    ("% word starts within 50 ms", lambda s: s["word_start"].get("within_50")),
+    ("% word starts within 100 ms", lambda s: s["word_start"].get("within_100")),
+    ("% word starts within 200 ms", lambda s: s["word_start"].get("within_200")),
+]
 
 
 def _ms(seconds: float | None) -> int | None:

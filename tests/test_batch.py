@@ -249,3 +249,15 @@ def test_cli_manifest_and_usage_errors(tmp_path: Path) -> None:
     assert not out.exists()  # nothing started
     result = CliRunner().invoke(app, ["batch", str(bad), "--executor", "spark"])
     assert result.exit_code == 2
+
+
+def test_an_episode_folder_blocked_by_a_file_fails_alone(catalogue: dict[str, Any]) -> None:
+    out = catalogue["out"]
+    out.mkdir(parents=True)
+    (out / "second").write_text("a file where the episode folder goes", encoding="utf-8")
+    report = run_all(catalogue["manifest"], out, transcribe=catalogue["asr"])
+    statuses = {r.id: r.status for r in report.episodes}
+    assert statuses["second"] == "failed" and statuses["ep1"] == "ok" and statuses["ep3"] == "ok"
+    assert "cannot write output" in str(report.failed["second"])
+    rows = {e["id"]: e for e in json.loads((out / "batch.json").read_text())["episodes"]}
+    assert rows["second"]["status"] == "failed" and rows["ep3"]["status"] == "ok"

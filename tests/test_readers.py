@@ -418,3 +418,23 @@ def test_a_titled_transcript_keeps_its_title_out_of_the_speakers(tmp_path: Path)
     doc = read_transcript(path)
     assert doc.turns[0].speaker is None and doc.turns[0].role == "heading"
     assert [t.speaker for t in doc.turns[1:]] == ["Dwarkesh", "Ilya", "Dwarkesh"]
+
+
+WESTERN_AND_CENTRAL = [
+    ("fr", "cp1252", "Maïa a dit: le café est déjà prêt, c'est naïf. Où est le garçon?"),
+    ("de", "cp1252", "Grüße aus München! Die Straße ist schön, die Bäume sind groß."),
+    ("pt", "cp1252", "Não sei se você está aí. A lição é difícil, mas a canção é bonita."),
+    ("es", "cp1252", "¿Dónde está el niño? Mañana iré a la montaña con mi señora."),
+    ("cs", "cp1250", "Příliš žluťoučký kůň úpěl ďábelské ódy. Čeština je těžká řeč."),
+    ("pl", "cp1250", "Zażółć gęślą jaźń. Łódź jest piękna. Święty Mikołaj przyszedł."),
+]
+
+
+@pytest.mark.parametrize(("lang", "codec", "text"), WESTERN_AND_CENTRAL, ids=lambda x: str(x)[:6])
+def test_legacy_latin_pages_are_told_apart_by_their_letters(
+    lang: str, codec: str, text: str
+) -> None:
+    from pipeline.readers.textfile import decode_bytes
+
+    got = decode_bytes(text.encode(codec))
+    assert (got.text, got.encoding) == (text, codec)

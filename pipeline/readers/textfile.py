@@ -12,11 +12,14 @@ instead of being parsed into garbage turns.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import TranscriptParseError
+
+log = logging.getLogger(__name__)
 
 #: (BOM bytes, codec) in the order they must be tested: UTF-32 LE starts with the UTF-16 LE BOM.
 BOMS: tuple[tuple[bytes, str], ...] = (
@@ -37,6 +40,20 @@ MAX_CONTROL_SHARE = 0.02
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+#: Latin single-byte pages charset-normalizer often confuses on short text, and the accented
+#: letters common in the languages each one is for. Bytes above 0x7F decode differently in
+#: each page; the page whose reading gives its own languages' letters is the file's.
+LATIN_PAGES: dict[str, str] = {
+    "cp1252": "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿœßšž"  # French, German, Spanish, Portuguese, ...
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝŸŒŠŽ¿¡",
+    "cp1250": "áäçéëíóôöúüýąćčďęěĺľłńňőŕřśšťůűźżž"  # Czech, Polish, Hungarian, Slovak, ...
+    "ÁÄÇÉËÍÓÔÖÚÜÝĄĆČĎĘĚĹĽŁŃŇŐŔŘŚŠŤŮŰŹŻŽ",
+    "cp1257": "äåæõöüąćčēėęģīįķļłņńōšśūųźżž"  # Baltic
+    "ÄÅÆÕÖÜĄĆČĒĖĘĢĪĮĶĻŁŅŃŌŠŚŪŲŹŻŽ",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,7 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> DecodedText:
             "transcript is empty", path=path, hint="give a file that holds the transcript text"
         )
     text, encoding = _decode(data, path)
+    log.info("%s: decoded as %s", path, encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -182,10 +200,52 @@ def _decode_legacy(data: bytes, path: Path | str) -> tuple[str, str]:
     # charset-normalizer may call short GBK text Big5, Shift-JIS or a Latin page;
     # when GB18030 yields clearly more common Han characters, believe it.
     first_text, first_codec = decoded[0]
+    if first_codec in LATIN_PAGES or first_codec.startswith("iso8859"):
+        first_text, first_codec = _best_latin(data, first_text, first_codec)
     for text, codec in decoded[1:]:
         if codec == "gb18030" and _han_share(text) > _han_share(first_text) + 0.2:
             return text, codec
     return first_text, first_codec
+
+
+def _latin_score(text: str, codec: str) -> int:
+    """Accented letters of the page's own languages, minus the other non-ASCII letters.
+
+    A misread byte also shows in its neighbours: a lowercase accented letter glued to the
+    capital after it ("żDónde" for "¿Dónde"), or Polish "ń" before a vowel ("nińo").
+    """
+    own = LATIN_PAGES.get(codec, "")
+    score = 0
+    for k, ch in enumerate(text):
+        if ord(ch) > 127 and ch.isalpha():
+            score += 1 if ch in own else -1
+            after = text[k + 1 : k + 2]
+            if ch.islower() and after.isupper():
+                score -= 2
+            if ch == "ń" and after in _VOWELS:
+                score -= 2
+    return score
+
+
+def _best_latin(data: bytes, text: str, codec: str) -> tuple[str, str]:
+    """The Latin page whose reading of the bytes gives its own languages' letters.
+
+    charset-normalizer reads short French as CP1257 and German or Portuguese as CP1250
+    (Maïa becomes Maďa); the letters themselves say which page the file was written in.
+    The detector's answer stands on a tie.
+    """
+    best = (_latin_score(text, codec), text, codec)
+    for page in LATIN_PAGES:
+        if page == codec:
+            continue
+        try:
+            candidate = data.decode(page)
+        except UnicodeDecodeError:
+            continue
+        score = _latin_score(candidate, page)
+        if score > best[0]:
+            best = (score, candidate, page)
+    return best[1], best[2]
 
 
 def _han_share(text: str) -> float:

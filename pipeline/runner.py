@@ -197,6 +197,43 @@ def _outputs_intact(ctx: Context, name: str) -> bool:
     return True
 
 
+def check_inputs(cfg: PipelineConfig) -> None:
+    """Every input the run will read, and the model it will load, before any stage runs.
+
+    A misspelt translation path or model name must not cost a decode, a VAD pass and a
+    transcription before it is reported.
+
+    Raises:
+        ConfigError: for an input that is missing, a folder, or unreadable.
+        ModelNotFoundError: for a model that cannot be resolved (name or folder).
+    """
+    import os
+
+    inputs = cfg.inputs
+    named = [("inputs.audio", inputs.audio), ("inputs.transcript", inputs.transcript)]
+    named += [("inputs.translations", p) for p in inputs.translations]
+    for key, path in named:
+        if path is None:
+            continue
+        if not path.exists():
+            raise ConfigError("file not found", path=path, hint=f"check the path ({key})")
+        if path.is_dir():
+            raise ConfigError(
+                "is a folder, not a file", path=path, hint=f"give the file itself ({key})"
+            )
+        if not os.access(path, os.R_OK):
+            raise ConfigError(
+                "cannot be read (permission denied)", path=path, hint="check its permissions"
+            )
+    uses_model = "transcribe" in cfg.stages or (
+        "align" in cfg.stages and cfg.section("align").engine == "forced"
+    )
+    if uses_model:
+        from pipeline.asr import resolve_model
+
+        resolve_model(cfg.section("asr").model)
+
+
 LOCK_FILE = ".subweave.lock"  # held while a run writes into an episode folder
 
 
@@ -266,6 +303,7 @@ def run_episode(
                 path=cfg.source,
                 hint=f"stages: {', '.join(cfg.stages)}",
             )
+    check_inputs(cfg)
     ctx = Context(cfg, progress)
     try:
         ctx.dir.mkdir(parents=True, exist_ok=True)

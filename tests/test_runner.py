@@ -241,3 +241,17 @@ def test_tracks_an_earlier_run_wrote_and_this_one_does_not_are_removed(
     assert "ep.en.vtt" not in second.files
     assert not (episode["dir"] / "ep.en.vtt").exists()
     assert edited.exists()
+
+
+def test_a_bad_model_or_missing_translation_stops_the_run_before_any_stage(
+    episode: dict[str, Any],
+) -> None:
+    from pipeline.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        run_episode(_cfg(episode, "asr.model=no-such-model"))
+    assert not (episode["dir"] / "01_ingest.json").exists()
+    missing = episode["dir"].parent / "missing.zh.txt"
+    with pytest.raises(ConfigError, match="file not found"):
+        run_episode(_cfg(episode, f"inputs.translations=[{json.dumps(str(missing))}]"))
+    assert not (episode["dir"] / "01_ingest.json").exists()

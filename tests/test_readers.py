@@ -438,3 +438,17 @@ def test_legacy_latin_pages_are_told_apart_by_their_letters(
 
     got = decode_bytes(text.encode(codec))
     assert (got.text, got.encoding) == (text, codec)
+
+
+def test_subtitles_with_broken_time_stamps_are_reported_not_read_as_text(tmp_path: Path) -> None:
+    from pipeline.errors import TranscriptParseError
+    from pipeline.readers import read_transcript
+
+    broken = tmp_path / "old.txt"  # no .srt suffix: detection alone must see the cues
+    broken.write_text(
+        "1\n00:00:99,999 -> 00:00:02\nHello there.\n\n2\n00:00:03,000 --> 00:00:0x\nHi.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TranscriptParseError) as err:
+        read_transcript(broken)
+    assert err.value.line == 2 and "--lenient" not in str(err.value)

@@ -21,6 +21,9 @@ TIMING = re.compile(r"^\s*(?P<start>\S*)\s*-->\s*(?P<end>\S*)")
 SRT_TIMING = re.compile(
     r"^\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}"
 )
+#: A line shaped like a timing line but possibly broken ("00:00:99,999 -> 00:00:02"): for
+#: detection only, so a file of broken cues is read as subtitles and its stamps reported.
+LOOSE_TIMING = re.compile(r"^\s*\d[\d:,.]*\s*-{1,2}>\s*\S+\s*$")
 #: The cue counter line of SRT ("12") before a timing line.
 COUNTER = re.compile(r"^\d+$")
 #: WebVTT blocks that hold no cue text.

@@ -9,12 +9,13 @@ warning, its text kept as a turn without times.
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 from pathlib import Path
 
 from pipeline.errors import TranscriptParseError
 from pipeline.model import Document, Turn
 from pipeline.readers.base import Reader
-from pipeline.readers.cues import SRT_TIMING, CueBlock, clean, scan_blocks
+from pipeline.readers.cues import COUNTER, LOOSE_TIMING, SRT_TIMING, CueBlock, clean, scan_blocks
 from pipeline.readers.lang import detect_lang, dominant_lang
 from pipeline.readers.speakers import build_book
 from pipeline.readers.structure import pair_turns
@@ -32,10 +33,20 @@ class SrtReader(Reader):
 
     @classmethod
     def score(cls, text: str) -> float:
-        timings = sum(1 for line in text.split("\n", 2000)[:2000] if SRT_TIMING.match(line))
-        if not timings or text.lstrip().startswith("WEBVTT"):
+        lines = text.split("\n", 2000)[:2000]
+        if text.lstrip().startswith("WEBVTT"):
             return 0.0
-        return 0.95 if "," in text[:2000] else 0.6
+        timings = sum(1 for line in lines if SRT_TIMING.match(line))
+        if timings:
+            return 0.95 if "," in text[:2000] else 0.6
+        # Broken stamps: still SRT when counters stand above timing-shaped lines, so the
+        # stamps are reported with their line numbers instead of becoming cue text.
+        shaped = sum(
+            1
+            for above, line in pairwise(lines)
+            if COUNTER.match(above.strip()) and LOOSE_TIMING.match(line)
+        )
+        return 0.95 if shaped else 0.0
 
     @classmethod
     def stamp_ms(cls, stamp: str) -> int:
@@ -116,5 +127,5 @@ def _problem(message: str, path: Path, line: int, lenient: bool, cause: Exceptio
         message,
         path=path,
         line=line,
-        hint="fix the cue, or pass --lenient to keep its text untimed",
+        hint="fix the time stamps on that line (HH:MM:SS,mmm --> HH:MM:SS,mmm)",
     ) from cause

@@ -33,12 +33,13 @@ from typing import Any, Protocol
 
 from pipeline import artifacts as art
 from pipeline.config import PipelineConfig
-from pipeline.errors import ConfigError, PipelineError, StageError
+from pipeline.errors import ConfigError, PipelineError, StageError, output_error
 from pipeline.manifest import Manifest, load_manifest
 
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "batch.json"
+NOT_STARTED = "not started"  # status of an episode a Ctrl-C kept from running
 EXECUTORS = ("local", "ray")
 TranscribeFn = Callable[..., Any]  # same signature as pipeline.asr.transcribe
 
@@ -138,7 +139,10 @@ class BatchReport:
 
     def totals(self) -> dict[str, Any]:
         """Counts, audio and time totals, and throughput in audio hours per hour."""
-        count = {s: sum(r.status == s for r in self.episodes) for s in ("ok", "skipped", "failed")}
+        count = {
+            s: sum(r.status == s for r in self.episodes)
+            for s in ("ok", "skipped", "failed", NOT_STARTED)
+        }
         done_s = sum(r.audio_s for r in self.episodes if r.status == "ok")
         return {
             "episodes": len(self.episodes),
@@ -552,9 +556,15 @@ def run_all(
             progress.stop()
         if started and ray is not None:
             ray.shutdown()
-    done = [batch.results[s.id] for s in manifest.episodes if s.id in batch.results]
-    report = BatchReport(tuple(done), time.perf_counter() - began, executor, workers, interrupted)
-    art.write_json(out_dir / REPORT_NAME, report.to_json())
+    rows = [batch.results.get(s.id) or EpisodeResult(s.id, NOT_STARTED) for s in manifest.episodes]
+    report = BatchReport(tuple(rows), time.perf_counter() - began, executor, workers, interrupted)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        art.write_json(out_dir / REPORT_NAME, report.to_json())
+    except OSError as exc:
+        if interrupted:
+            raise KeyboardInterrupt from exc
+        raise output_error(exc, out_dir) from exc
     if interrupted:
         raise KeyboardInterrupt
     return report

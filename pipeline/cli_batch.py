@@ -99,7 +99,7 @@ def summary_table(report: BatchReport) -> Any:
         "detail",
     ):
         table.add_column(col, overflow="fold")
-    style = {"ok": "green", "skipped": "dim", "failed": "bold red"}
+    style = {"ok": "green", "skipped": "dim", "failed": "bold red", "not started": "yellow"}
     for r in report.episodes:
         coverage = r.stats.get("coverage")
         cues = r.stats.get("cues")

@@ -160,8 +160,15 @@ def test_ctrl_c_keeps_finished_episodes(
     with pytest.raises(KeyboardInterrupt):
         run_all(catalogue["manifest"], catalogue["out"])
     data = json.loads((catalogue["out"] / "batch.json").read_text(encoding="utf-8"))
-    assert [e["id"] for e in data["episodes"]] == ["ep1"]
-    assert data["totals"]["interrupted"] is True
+    statuses = {e["id"]: e["status"] for e in data["episodes"]}
+    assert statuses == {
+        "ep1": "ok",
+        "second": "not started",
+        "broken": "not started",
+        "ep3": "not started",
+        "empty": "not started",
+    }
+    assert data["totals"]["interrupted"] is True and data["totals"]["not started"] == 4
     assert not list(catalogue["out"].rglob("*.tmp"))
     assert not (catalogue["out"] / "second" / "03_transcribe.json").exists()
     monkeypatch.setattr(asr, "transcribe", fake)

@@ -167,6 +167,14 @@ def _align(ctx: Context) -> dict[str, Any]:
             hint="for a translation without the source text use `subweave retime AUDIO FILE`",
         )
     regions = _speech(ctx)
+    heard_nothing = forced or not rec.words  # the recogniser heard no word either
+    if "vad" in ctx.config.stages and not regions and heard_nothing:
+        raise AlignmentError(
+            "no speech found in this audio (music, noise or silence only)",
+            path=ctx.config.inputs.audio,
+            coverage=0.0,
+            hint="check that this is the episode's audio; if it is, normalise its level",
+        )
     extra: dict[str, Any] = {}
     try:
         if forced:

@@ -187,8 +187,15 @@ def _build_section(name: str, cls: type[Any], values: dict[str, Any], where: _Wh
 class _Where:
     path: Path | None
     lines: dict[tuple[str, ...], int]
+    overridden: dict[tuple[str, ...], str] = field(default_factory=dict)  # key -> "--set" item
 
     def error(self, message: str, loc: tuple[str, ...], hint: str | None = None) -> ConfigError:
+        """The error, blamed on the ``--set`` that gave the key when one did, else on the
+        config file's line."""
+        for n in range(len(loc), 0, -1):
+            item = self.overridden.get(loc[:n])
+            if item is not None:
+                return ConfigError(f"--set {item}: {message}", hint=hint)
         return ConfigError(message, path=self.path, line=_line_for(self.lines, loc), hint=hint)
 
 
@@ -235,13 +242,17 @@ def build_config(
     base: Path,
     source: Path | None = None,
     lines: dict[tuple[str, ...], int] | None = None,
+    overridden: dict[tuple[str, ...], str] | None = None,
 ) -> PipelineConfig:
     """Validate raw data into a :class:`PipelineConfig`; relative paths resolve against ``base``.
+
+    ``overridden`` maps the keys that ``--set`` gave to the ``--set`` item, so that an error
+    in one names it instead of a line of the file.
 
     Raises:
         ConfigError: on unknown keys, wrong types, unknown stages or formats.
     """
-    where = _Where(source, lines or {})
+    where = _Where(source, lines or {}, overridden or {})
     if not isinstance(data, dict):
         raise where.error("a config must be a mapping of sections", ())
     try:
@@ -332,4 +343,5 @@ def load_config(path: Path | None, overrides: list[str] | None = None) -> Pipeli
         data, lines = _compose(text, path)
         base = path.resolve().parent
     data = apply_overrides(data, list(overrides or []))
-    return build_config(data, base=base, source=path, lines=lines)
+    given = {parse_override(item)[0]: item for item in overrides or []}
+    return build_config(data, base=base, source=path, lines=lines, overridden=given)

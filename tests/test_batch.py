@@ -258,13 +258,40 @@ def test_cli_manifest_and_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_an_episode_folder_blocked_by_a_file_fails_alone(catalogue: dict[str, Any]) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_episode_folder_blocked_by_a_file_fails_alone(
+    catalogue: dict[str, Any], workers: int
+) -> None:
     out = catalogue["out"]
     out.mkdir(parents=True)
     (out / "second").write_text("a file where the episode folder goes", encoding="utf-8")
-    report = run_all(catalogue["manifest"], out, transcribe=catalogue["asr"])
+    report = run_all(catalogue["manifest"], out, workers=workers, transcribe=catalogue["asr"])
     statuses = {r.id: r.status for r in report.episodes}
     assert statuses["second"] == "failed" and statuses["ep1"] == "ok" and statuses["ep3"] == "ok"
     assert "cannot write output" in str(report.failed["second"])
     rows = {e["id"]: e for e in json.loads((out / "batch.json").read_text())["episodes"]}
     assert rows["second"]["status"] == "failed" and rows["ep3"]["status"] == "ok"
+
+
+def test_a_read_only_output_folder_fails_every_episode_with_one_line(
+    catalogue: dict[str, Any],
+) -> None:
+    out = catalogue["out"]
+    out.mkdir(parents=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(out)], capture_output=True
+    )
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        args = ["batch", str(catalogue["manifest"]), "--out", str(out)]
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(asr, "transcribe", catalogue["asr"])
+        try:
+            result = CliRunner().invoke(app, args)
+        finally:
+            monkey.undo()
+        assert result.exit_code == 1, result.output
+        assert "read-only" in result.output and "Traceback" not in result.output
+    finally:
+        subprocess.run(["umount", str(out)], capture_output=True)

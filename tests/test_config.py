@@ -98,3 +98,18 @@ def test_unknown_transcript_format(tmp_path: Path) -> None:
 def test_episode_must_stay_inside_the_output_folder(name: str) -> None:
     with pytest.raises(ConfigError, match="not a folder name"):
         load_config(None, [f"episode={json.dumps(name)}", "inputs.audio=ep.wav"])
+
+
+def test_a_bad_set_is_blamed_on_the_set_not_on_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("inputs:\n  audio: ep.wav\nsegment:\n  fps: 24.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg, ["segment.fps=fast"])
+    assert str(err.value).startswith("--set segment.fps=fast:") and err.value.path is None
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg, ["segment.fsp=25"])
+    assert "--set segment.fsp=25" in str(err.value) and "c.yaml" not in str(err.value)
+    cfg.write_text("inputs:\n  audio: ep.wav\nsegment:\n  fps: fast\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg, [])
+    assert err.value.line == 4  # a bad value in the file is still blamed on its line

@@ -359,3 +359,68 @@ def test_read_only_output_folder(workspace: Path) -> None:
         assert "read-only" in result.output and "Traceback" not in result.output
     finally:
         subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_sigkill_while_a_file_is_being_written_then_a_rerun(workspace: Path) -> None:
+    """A real SIGKILL while a subtitle file is half written: the track on disk stays whole
+    (the write goes to a temp file renamed at the end), and the next run clears the temp."""
+    out = workspace / "out"
+    before = (out / "ep.en.srt").read_bytes()
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from pipeline import artifacts\n"
+        "os.fsync = lambda fd: time.sleep(60)  # hold the write open until the kill\n"
+        "artifacts.atomic_write_text(Path(sys.argv[1]), 'half of a new track')\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    child = subprocess.Popen([sys.executable, "-c", script, str(out / "ep.en.srt")], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list(out.glob(".ep.en.srt.*.tmp")):
+        time.sleep(0.05)
+    assert list(out.glob(".ep.en.srt.*.tmp")), "the writer never started"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert (out / "ep.en.srt").read_bytes() == before  # the track was never half written
+    result = CliRunner().invoke(app, [*_align(workspace), "--force"])
+    assert result.exit_code == 0, result.output
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_sigint_mid_batch_in_a_real_process(tmp_path: Path) -> None:
+    """Ctrl-C on a running `subweave batch`: exit 130, no traceback, batch.json lists every
+    episode of the manifest (the ones not reached as 'not started')."""
+    import json
+
+    rows = []
+    for k in range(6):
+        write_episode(tmp_path / f"ep{k}.wav", WORDS)
+        (tmp_path / f"ep{k}.txt").write_text(TEXT, encoding="utf-8")
+        rows.append(f"  - {{audio: ep{k}.wav, transcript: ep{k}.txt}}")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "defaults: {asr.model: tiny.en, align.engine: transcribe}\nepisodes:\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "batch", str(manifest), "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / "ep1").exists():
+        time.sleep(0.05)
+        if proc.poll() is not None:
+            break
+    if proc.poll() is not None:
+        pytest.skip("the batch finished before Ctrl-C could reach it")
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    text = output.decode(errors="replace")
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text
+    data = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert [e["id"] for e in data["episodes"]] == [f"ep{k}" for k in range(6)]
+    assert "not started" in {e["status"] for e in data["episodes"]}
+    assert not list(out.rglob(".*.tmp"))

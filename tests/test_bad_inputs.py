@@ -207,6 +207,12 @@ ROWS = [
         1,
         ("not found",),
     ),
+    Row(
+        "translation is a folder",
+        lambda f: [*_align(f), "--translation", str(f)],
+        1,
+        ("folder",),
+    ),
     Row("config: unknown key", _with_config("align:\n  enigne: forced\n"), 1, ("enigne",)),
     Row("config: episode outside", _with_config("episode: ../../x\n"), 1, ("not a folder",)),
     Row(

@@ -277,11 +277,29 @@ def test_bad_input(workspace: Path, row: Row) -> None:
 
 
 def test_two_runs_into_one_folder_at_once(workspace: Path) -> None:
-    from pipeline.runner import folder_lock
-
-    with folder_lock(workspace / "out"):  # another run holds the folder
+    """Another process is writing into the folder: this run stops at once, touching nothing."""
+    out = workspace / "out"
+    before = _digests(out)
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from pipeline.runner import folder_lock\n"
+        "with folder_lock(Path(sys.argv[1])):\n"
+        "    print('holding', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    other = subprocess.Popen(
+        [sys.executable, "-c", script, str(out)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "holding"
         result = CliRunner().invoke(app, [*_align(workspace), "--force"])
+    finally:
+        other.kill()
+        other.wait()
     assert result.exit_code == 1 and "another subweave run" in result.output
+    assert _digests(out) == before
 
 
 def test_a_killed_runs_leftover_is_cleared_by_the_next_run(workspace: Path) -> None:

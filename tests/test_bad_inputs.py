@@ -313,6 +313,10 @@ def test_a_killed_runs_leftover_is_cleared_by_the_next_run(workspace: Path) -> N
     assert not leftover.exists() and (out / "ep.en.srt").stat().st_size > 0
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_mid_run_in_a_real_process(tmp_path: Path) -> None:
     """Ctrl-C on the real command line: exit 130, one line, nothing partial."""
     audio = tmp_path / "long.wav"
@@ -331,7 +335,9 @@ def test_sigint_mid_run_in_a_real_process(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "pipeline", "align", str(audio), str(text), "--out", str(out)]
     cmd += ["--config", str(transcribe_config(tmp_path)), "--model", "tiny.en"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, preexec_fn=_default_sigint
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (out / "02_vad.json").exists():
         time.sleep(0.1)
@@ -409,3 +415,54 @@ def test_sigkill_while_a_file_is_being_written_then_a_rerun(workspace: Path) -> 
     result = CliRunner().invoke(app, [*_align(workspace), "--force"])
     assert result.exit_code == 0, result.output
     assert not list(out.glob(".*.tmp"))
+
+
+def test_sigint_mid_batch_in_a_real_process(tmp_path: Path) -> None:
+    """Ctrl-C on a running `subweave batch`: exit 130, no traceback, batch.json lists every
+    episode of the manifest (the ones not reached as 'not started').
+
+    The child gets SIGINT's default action back: a process started in the background by a
+    shell inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
+    """
+    import json
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs espeak-ng (real speech keeps each episode busy for a while)")
+    said = " ".join(["Welcome back to the show, today we talk about subtitles and timing."] * 3)
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-s", "160", "-w", str(speech), said], check=True)
+    rows = []
+    for k in range(6):
+        shutil.copyfile(speech, tmp_path / f"ep{k}.wav")
+        (tmp_path / f"ep{k}.txt").write_text(f"Host: {said}\n", encoding="utf-8")
+        rows.append(f"  - {{audio: ep{k}.wav, transcript: ep{k}.txt}}")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "defaults: {asr.model: tiny.en, align.engine: transcribe}\nepisodes:\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "pipeline", "batch", str(manifest), "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, preexec_fn=_default_sigint
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out / "ep1" / "02_vad.json").exists():
+        time.sleep(0.05)
+        if proc.poll() is not None:
+            break
+    if proc.poll() is not None:
+        pytest.skip("the batch finished before Ctrl-C could reach it")
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    text = output.decode(errors="replace")
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text
+    data = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert [e["id"] for e in data["episodes"]] == [f"ep{k}" for k in range(6)]
+    assert "not started" in {e["status"] for e in data["episodes"]}
+    assert not list(out.rglob(".*.tmp"))

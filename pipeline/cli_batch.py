@@ -75,6 +75,18 @@ class RichBatchProgress:
         self._bar.stop()
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (``kill``, a scheduler, a container stop) ends a batch as Ctrl-C does:
+    finished episodes kept, batch.json written, exit 130."""
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
+
+
 def summary_table(report: BatchReport) -> Any:
     """A rich table: one row per episode, failures with the fix to try."""
     from rich.table import Table
@@ -173,6 +185,7 @@ def batch(
         raise typer.BadParameter(f"{executor!r}: use local or ray", param_hint="--executor")
     err_console = Console(stderr=True)
     show = sys.stderr.isatty()
+    _stop_on_sigterm()
     try:
         report = run_all(
             manifest,

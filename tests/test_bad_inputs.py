@@ -417,9 +417,10 @@ def test_sigkill_while_a_file_is_being_written_then_a_rerun(workspace: Path) -> 
     assert not list(out.glob(".*.tmp"))
 
 
-def test_sigint_mid_batch_in_a_real_process(tmp_path: Path) -> None:
-    """Ctrl-C on a running `subweave batch`: exit 130, no traceback, batch.json lists every
-    episode of the manifest (the ones not reached as 'not started').
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_stopping_a_running_batch_in_a_real_process(tmp_path: Path, stop: int) -> None:
+    """Ctrl-C (or SIGTERM) on a running `subweave batch`: exit 130, no traceback, batch.json
+    lists every episode of the manifest (the ones not reached as 'not started').
 
     The child gets SIGINT's default action back: a process started in the background by a
     shell inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
@@ -457,7 +458,7 @@ def test_sigint_mid_batch_in_a_real_process(tmp_path: Path) -> None:
             break
     if proc.poll() is not None:
         pytest.skip("the batch finished before Ctrl-C could reach it")
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     output, _ = proc.communicate(timeout=120)
     text = output.decode(errors="replace")
     assert proc.returncode == 130, text

@@ -16,6 +16,7 @@ import importlib.util
 import inspect
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -207,8 +208,6 @@ def check_inputs(cfg: PipelineConfig) -> None:
         ConfigError: for an input that is missing, a folder, or unreadable.
         ModelNotFoundError: for a model that cannot be resolved (name or folder).
     """
-    import os
-
     inputs = cfg.inputs
     named = [("inputs.audio", inputs.audio), ("inputs.transcript", inputs.transcript)]
     named += [("inputs.translations", p) for p in inputs.translations]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,10 +42,36 @@ def fake_recognition(words: list[Word], duration_ms: int) -> Recognition:
 
 
 TRANSCRIBE_ENGINE = "align.engine=transcribe"  # fake recognisers need the transcribe engine
+TRANSCRIBE_DEFAULTS = "{asr.model: tiny.en, align.engine: transcribe}"  # manifest defaults
 
 
 def transcribe_config(folder: Path) -> Path:
     """A run config choosing the transcribe-then-match engine (for tests with a fake ASR)."""
     path = folder / "transcribe-engine.yaml"
     path.write_text("align:\n  engine: transcribe\n", encoding="utf-8")
+    return path
+
+
+@contextmanager
+def tmpfs(mount: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at ``mount`` (made if missing) with ``options``, unmounted after;
+    the test skips where mounting is not allowed."""
+    import subprocess
+
+    import pytest
+
+    mount.mkdir(parents=True, exist_ok=True)
+    cmd = ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)]
+    if subprocess.run(cmd, capture_output=True).returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs ({options}) here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def write_manifest(path: Path, rows: list[str], defaults: str = TRANSCRIBE_DEFAULTS) -> Path:
+    """A YAML batch manifest: ``defaults`` and one ``{audio, transcript}`` row per entry."""
+    body = f"defaults: {defaults}\nepisodes:\n" + "".join(f"  - {row}\n" for row in rows)
+    path.write_text(body, encoding="utf-8")
     return path

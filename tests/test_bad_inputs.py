@@ -26,7 +26,13 @@ from typer.testing import CliRunner
 
 from pipeline import asr
 from pipeline.cli import app
-from tests.helpers import fake_recognition, transcribe_config, write_episode
+from tests.helpers import (
+    fake_recognition,
+    tmpfs,
+    transcribe_config,
+    write_episode,
+    write_manifest,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = "hello there and welcome to the show about subtitles".split()
@@ -355,14 +361,7 @@ def test_sigint_mid_run_in_a_real_process(tmp_path: Path) -> None:
 
 
 def test_disk_full_on_a_small_tmpfs(workspace: Path) -> None:
-    mount = workspace / "tiny"
-    mount.mkdir()
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True
-    )
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with tmpfs(workspace / "tiny", "size=64k") as mount:
         (mount / "filler").write_bytes(b"x" * (60 * 1024))
         args = [*_align(workspace)[:3], "--out", str(mount / "out"), *_align(workspace)[5:]]
         result = CliRunner().invoke(app, args)
@@ -370,25 +369,14 @@ def test_disk_full_on_a_small_tmpfs(workspace: Path) -> None:
         assert "No space left" in result.output and "free disk space" in result.output
         assert "Traceback" not in result.output
         assert not list(mount.rglob(".*.tmp"))
-    finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
 
 
 def test_read_only_output_folder(workspace: Path) -> None:
-    mount = workspace / "ro"
-    mount.mkdir()
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(mount)], capture_output=True
-    )
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a read-only tmpfs here")
-    try:
+    with tmpfs(workspace / "ro", "ro") as mount:
         args = [*_align(workspace)[:3], "--out", str(mount / "out"), *_align(workspace)[5:]]
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 1, result.output
         assert "read-only" in result.output and "Traceback" not in result.output
-    finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
 
 
 def test_sigkill_while_a_file_is_being_written_then_a_rerun(workspace: Path) -> None:
@@ -437,14 +425,8 @@ def test_stopping_a_running_batch_in_a_real_process(tmp_path: Path, stop: int) -
     for k in range(6):
         shutil.copyfile(speech, tmp_path / f"ep{k}.wav")
         (tmp_path / f"ep{k}.txt").write_text(f"Host: {said}\n", encoding="utf-8")
-        rows.append(f"  - {{audio: ep{k}.wav, transcript: ep{k}.txt}}")
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(
-        "defaults: {asr.model: tiny.en, align.engine: transcribe}\nepisodes:\n"
-        + "\n".join(rows)
-        + "\n",
-        encoding="utf-8",
-    )
+        rows.append(f"{{audio: ep{k}.wav, transcript: ep{k}.txt}}")
+    manifest = write_manifest(tmp_path / "m.yaml", rows)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "pipeline", "batch", str(manifest), "--out", str(out)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))

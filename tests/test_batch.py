@@ -19,7 +19,7 @@ from pipeline.cli import app
 from pipeline.errors import MediaDecodeError
 from pipeline.manifest import load_manifest
 from pipeline.model import Recognition, Word
-from tests.helpers import fake_recognition, write_episode
+from tests.helpers import fake_recognition, tmpfs, write_episode
 
 TEXTS = {
     "ep1": "Alice: Welcome back to the show. Today we talk about subtitles.\n",
@@ -274,24 +274,10 @@ def test_an_episode_folder_blocked_by_a_file_fails_alone(
 
 
 def test_a_read_only_output_folder_fails_every_episode_with_one_line(
-    catalogue: dict[str, Any],
+    catalogue: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = catalogue["out"]
-    out.mkdir(parents=True)
-    proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(out)], capture_output=True
-    )
-    if proc.returncode != 0:
-        pytest.skip("cannot mount a read-only tmpfs here")
-    try:
-        args = ["batch", str(catalogue["manifest"]), "--out", str(out)]
-        monkey = pytest.MonkeyPatch()
-        monkey.setattr(asr, "transcribe", catalogue["asr"])
-        try:
-            result = CliRunner().invoke(app, args)
-        finally:
-            monkey.undo()
+    with tmpfs(catalogue["out"], "ro") as out:
+        monkeypatch.setattr(asr, "transcribe", catalogue["asr"])
+        result = CliRunner().invoke(app, ["batch", str(catalogue["manifest"]), "--out", str(out)])
         assert result.exit_code == 1, result.output
         assert "read-only" in result.output and "Traceback" not in result.output
-    finally:
-        subprocess.run(["umount", str(out)], capture_output=True)

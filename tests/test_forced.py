@@ -29,7 +29,6 @@ from pipeline.timing.windows import (
     Window,
     WindowOptions,
     cut_long_regions,
-    pack_windows,
     window_from,
     window_samples,
 )
@@ -228,16 +227,6 @@ def test_timed_words_are_ordered() -> None:
 
 
 # --- the pieces ---------------------------------------------------------------------
-
-
-def test_pack_windows_keeps_regions_whole_and_in_order() -> None:
-    regions = [(0, 3000), (5000, 9000), (9500, 15000), (40000, 41000)]
-    windows = pack_windows(regions, None, WindowOptions(10_000, gap_ms=200))
-    assert [w.pieces for w in windows] == [
-        ((0, 3000), (5000, 9000)),
-        ((9500, 15000), (40000, 41000)),
-    ]
-    assert all(w.length_ms <= 10_000 for w in windows)
 
 
 def test_long_region_is_cut_at_its_quietest_point() -> None:

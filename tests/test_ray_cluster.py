@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.model import Recognition, Word
-from tests.helpers import fake_recognition, write_episode
+from tests.helpers import fake_recognition, write_episode, write_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")
@@ -116,14 +116,8 @@ def test_batch_on_a_two_node_cluster_survives_a_killed_worker(cluster: str, tmp_
         spoken = [w.strip(".") for w in text.split(":", 1)[1].split()]
         words[f"{ep}.wav"] = write_episode(media / f"{ep}.wav", spoken)
         (media / f"{ep}.txt").write_text(text + "\n", encoding="utf-8")
-        rows.append(f"  - {{audio: media/{ep}.wav, transcript: media/{ep}.txt}}")
-    manifest = tmp_path / "manifest.yaml"
-    manifest.write_text(
-        "defaults: {asr.model: tiny.en, align.engine: transcribe}\nepisodes:\n"
-        + "\n".join(rows)
-        + "\n",
-        encoding="utf-8",
-    )
+        rows.append(f"{{audio: media/{ep}.wav, transcript: media/{ep}.txt}}")
+    manifest = write_manifest(tmp_path / "manifest.yaml", rows)
     marker = tmp_path / "killed.pid"
     out = tmp_path / "out"
     ray.init(address=cluster, include_dashboard=False, log_to_driver=False)
@@ -160,12 +154,7 @@ def test_cli_batch_takes_the_ray_address(cluster: str, tmp_path: Path) -> None:
     spoken = "one two three four".split()
     write_episode(audio, spoken)
     (tmp_path / "one.txt").write_text("Host: one two three four\n", encoding="utf-8")
-    manifest = tmp_path / "m.yaml"
-    manifest.write_text(
-        "defaults: {asr.model: tiny.en, align.engine: transcribe}\n"
-        "episodes:\n  - {audio: one.wav, transcript: one.txt}\n",
-        encoding="utf-8",
-    )
+    manifest = write_manifest(tmp_path / "m.yaml", ["{audio: one.wav, transcript: one.txt}"])
     args = ["batch", str(manifest), "--out", str(tmp_path / "out"), "--executor", "ray"]
     result = CliRunner().invoke(app, [*args, "--ray-address", cluster])
     import ray

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.model import TimedWord
+from pipeline.timing.regions import frame_db
 
 SAMPLES_PER_MS = 16  # 16 kHz
 
@@ -53,16 +54,6 @@ def _room(word: TimedWord, opts: PauseOptions) -> int:
     return opts.base_ms + opts.ms_per_char * max(1, letters)
 
 
-def _frame_db(samples: np.ndarray, a_ms: int, b_ms: int, frame_ms: int) -> np.ndarray:
-    frame = frame_ms * SAMPLES_PER_MS
-    chunk = np.asarray(samples[a_ms * SAMPLES_PER_MS : b_ms * SAMPLES_PER_MS], dtype=np.float64)
-    count = len(chunk) // frame
-    if count == 0:
-        return np.zeros(0)
-    power = np.mean(chunk[: count * frame].reshape(count, frame) ** 2, axis=1)
-    return np.asarray(10 * np.log10(power + 1e-12))
-
-
 def trim_leading_pauses(
     samples: np.ndarray, words: Sequence[TimedWord], opts: PauseOptions = PauseOptions()
 ) -> tuple[TimedWord, ...]:
@@ -80,7 +71,7 @@ def trim_leading_pauses(
             continue
         lo = max(0, w.start_ms - opts.context_ms)
         hi = min(total_ms, w.end_ms + opts.context_ms)
-        around = _frame_db(samples, lo, hi, opts.frame_ms)
+        around = frame_db(samples, lo, hi, opts.frame_ms)
         if len(around) < 10:
             continue
         floor = float(np.percentile(around, 10))

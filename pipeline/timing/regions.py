@@ -17,7 +17,7 @@ import numpy as np
 
 SAMPLE_RATE = 16_000  # Hz
 
-__all__ = ["heard_regions", "widen"]
+__all__ = ["frame_db", "heard_regions", "widen"]
 
 GAP_FRAME_MS = 30  # energy frame for checking a gap between speech regions
 GAP_MIN_MS = 1_000  # gaps shorter than this are widened over anyway
@@ -26,8 +26,9 @@ GAP_BELOW_SPEECH_DB = 20.0  # ... and no further than this below the episode's s
 GAP_SOUND_SHARE = 0.25  # a gap with more sound frames than this is kept as speech
 
 
-def _frame_db(samples: np.ndarray, a_ms: int, b_ms: int) -> np.ndarray:
-    frame = GAP_FRAME_MS * SAMPLE_RATE // 1000
+def frame_db(samples: np.ndarray, a_ms: int, b_ms: int, frame_ms: int) -> np.ndarray:
+    """Energy (dB) of consecutive ``frame_ms`` frames of ``samples[a_ms:b_ms]``."""
+    frame = frame_ms * SAMPLE_RATE // 1000
     chunk = np.asarray(samples[a_ms * 16 : b_ms * 16], dtype=np.float64)
     count = len(chunk) // frame
     power = np.mean(chunk[: count * frame].reshape(count, frame) ** 2, axis=1)
@@ -48,13 +49,13 @@ def heard_regions(
     """
     if not regions:
         return []
-    inside = np.concatenate([_frame_db(samples, a, b) for a, b in regions])
+    inside = np.concatenate([frame_db(samples, a, b, GAP_FRAME_MS) for a, b in regions])
     speech_db = float(np.median(inside)) if len(inside) else 0.0
     out: list[tuple[int, int]] = []
     bounds = [(0, 0), *sorted(regions), (duration, duration)]
     for (_, prev_end), (a, b) in pairwise(bounds):
         if a - prev_end >= GAP_MIN_MS:
-            db = _frame_db(samples, prev_end, a)
+            db = frame_db(samples, prev_end, a, GAP_FRAME_MS)
             if len(db) >= 4:
                 level = max(
                     float(np.percentile(db, 10)) + GAP_ABOVE_FLOOR_DB,

@@ -24,7 +24,6 @@ __all__ = [
     "Window",
     "WindowOptions",
     "cut_long_regions",
-    "pack_windows",
     "window_from",
     "window_samples",
 ]
@@ -163,30 +162,6 @@ def cut_long_regions(
         if b > a:
             out.append((a, b))
     return out
-
-
-def pack_windows(
-    regions: Sequence[tuple[int, int]], samples: np.ndarray | None, opts: WindowOptions
-) -> list[Window]:
-    """Windows of whole regions, in time order, each at most ``opts.window_ms`` long packed.
-
-    >>> ws = pack_windows([(0, 4000), (6000, 9000), (20000, 30000)], None, WindowOptions(10000))
-    >>> [(w.pieces, w.length_ms) for w in ws]
-    [(((0, 4000), (6000, 9000)), 7200), (((20000, 30000),), 10000)]
-    """
-    windows: list[Window] = []
-    pieces: list[tuple[int, int]] = []
-    length = 0
-    for a, b in cut_long_regions(regions, samples, opts):
-        extra = (b - a) + (opts.gap_ms if pieces else 0)
-        if pieces and length + extra > opts.window_ms:
-            windows.append(Window(tuple(pieces), opts.gap_ms))
-            pieces, length, extra = [], 0, b - a
-        pieces.append((a, b))
-        length += extra
-    if pieces:
-        windows.append(Window(tuple(pieces), opts.gap_ms))
-    return windows
 
 
 def window_from(

@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
 
-    from pipeline.batch import run_all
-    from pipeline.manifest import load_manifest
+    from pipeline.run.batch import run_all
+    from pipeline.run.manifest import load_manifest
 
     began = time.perf_counter()
     manifest = load_manifest(

@@ -27,7 +27,7 @@ MEDIA = ROOT / "media"
 sys.path.insert(0, str(ROOT))
 
 from media.make_sample import TURNS  # noqa: E402
-from pipeline.sentences import split_sentences  # noqa: E402
+from pipeline.transcript.sentences import split_sentences  # noqa: E402
 
 THRESHOLDS = (300, 500, 1000)
 

@@ -104,7 +104,7 @@ def has_alnum(token: str) -> bool:
 
 def english_turns(path: Path = SEED_001) -> list[tuple[str, str]]:
     """(speaker, text) of the English speech turns of a seed, through the project's readers."""
-    from pipeline.readers import read_transcript
+    from pipeline.transcript import read_transcript
 
     doc = read_transcript(path)
     return [

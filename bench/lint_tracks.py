@@ -3,10 +3,10 @@
     python -m bench.lint_tracks [DIR ...] [--out bench/LINT.md]
 
 Each ``<stem>.<code>.<srt|vtt|ass>`` under the folders is checked against the Netflix profile with
-:func:`pipeline.lint.lint_file`; the language comes from the code in the file name (a stacked
-``en-zh`` track is checked line by line against each script's own limits). Hard rules (line length,
-line count, overlap, gap, minimum duration) must show 0; the target for reading speed is 95% of
-cues within the limit, the rest listed.
+:func:`pipeline.subtitles.lint.lint_file`; the language comes from the code in the file name (a
+stacked ``en-zh`` track is checked line by line against each script's own limits). Hard rules (line
+length, line count, overlap, gap, minimum duration) must show 0; the target for reading speed is 95%
+of cues within the limit, the rest listed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.lint import LintResult, lint_file
+from pipeline.subtitles.lint import LintResult, lint_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIRS = (ROOT / "outputs" / "sample", ROOT / "bench" / "work")

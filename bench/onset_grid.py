@@ -24,9 +24,9 @@ CLIPS = ("acoustic_corpus", "cold_corpus", "cold_corpus3")
 
 
 def _forced(samples: np.ndarray, texts: list[str], model: Any) -> tuple[Any, ...]:
-    from pipeline.align import AlignOptions, SourceWord
-    from pipeline.audio import VadOptions, speech_regions
+    from pipeline.audio.decode import VadOptions, speech_regions
     from pipeline.timing.forced import force_align
+    from pipeline.timing.matching import AlignOptions, SourceWord
 
     regions = speech_regions(samples, VadOptions())
     words = [SourceWord(t, None, 0) for t in texts]
@@ -40,10 +40,10 @@ def _errors(words: Any, truth: list[float]) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     from bench.real import fetch
     from bench.realcases import tg_words
-    from pipeline.asr import AsrOptions, load_model
-    from pipeline.audio import load_audio
-    from pipeline.readers import read_transcript
+    from pipeline.audio.decode import load_audio
     from pipeline.timing.onsets import OnsetOptions, sharpen_starts
+    from pipeline.timing.transcribe import AsrOptions, load_model
+    from pipeline.transcript import read_transcript
 
     parser = argparse.ArgumentParser(prog="python -m bench.onset_grid", description=__doc__)
     parser.add_argument("--model", default="base")
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     import json
 
-    from pipeline.align import document_words
+    from pipeline.timing.matching import document_words
 
     truth = json.loads((ROOT / "media" / "sample.truth.json").read_text(encoding="utf-8"))
     texts = [

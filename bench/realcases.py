@@ -179,7 +179,7 @@ def sound_onset(samples: Samples, range_db: float = 35.0) -> float:
 
 
 def _load(path: Path) -> Samples:
-    from pipeline.audio import load_audio
+    from pipeline.audio.decode import load_audio
 
     return load_audio(path).samples.astype(np.float32)
 

@@ -8,13 +8,13 @@
 3. torchaudio from PyPI is a CUDA build whose compiled libraries fail to load beside CPU torch;
    stable-ts only needs torchaudio's Python part, so its ``lib/*.so`` are moved aside.
 
-Each case then runs in a child process of that venv (:data:`SCRIPT`): it loads the same
-CTranslate2 model that :func:`pipeline.asr.resolve_model` resolves for the model name with
-``stable_whisper.load_faster_whisper(str(model_dir), cpu_threads=N)``, calls
-``model.align(audio, text, language="en")`` on the transcript's speech words (the words subweave
-aligns), and writes ``stablets.words.json`` in subweave's words.json shape, so that
-:mod:`bench.score` scores both identically.  Wall time and peak RSS are measured from outside
-the child, as for subweave (model loading included in both).
+Each case then runs in a child process of that venv (:data:`SCRIPT`): it loads the same CTranslate2
+model that :func:`pipeline.timing.transcribe.resolve_model` resolves for the model name with
+``stable_whisper.load_faster_whisper(str(model_dir), cpu_threads=N)``, calls ``model.align(audio,
+text, language="en")`` on the transcript's speech words (the words subweave aligns), and writes
+``stablets.words.json`` in subweave's words.json shape, so that :mod:`bench.score` scores both
+identically.  Wall time and peak RSS are measured from outside the child, as for subweave (model
+loading included in both).
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ def setup() -> dict[str, Any]:
 
 def speech_text(transcript: Path) -> str:
     """The transcript's speech words (what subweave aligns), one turn per line."""
-    from pipeline.align import document_words
-    from pipeline.readers import read_transcript
+    from pipeline.timing.matching import document_words
+    from pipeline.transcript import read_transcript
 
     doc = read_transcript(transcript)
     lines: list[str] = []
@@ -141,7 +141,7 @@ class Runner:
     def prepare(self) -> str:
         try:
             self.info = setup()
-            from pipeline.asr import resolve_model
+            from pipeline.timing.transcribe import resolve_model
 
             self.model_dir = resolve_model(self.model)
         except Exception as exc:

@@ -133,7 +133,7 @@ def encode_mp3(samples: npt.NDArray[np.float32], path: Path) -> None:
 
 
 def decode(path: Path) -> npt.NDArray[np.float32]:
-    """Decode to 16 kHz mono float32, as ``pipeline.audio`` does."""
+    """Decode to 16 kHz mono float32, as ``pipeline.audio.decode`` does."""
     chunks: list[npt.NDArray[np.float32]] = []
     with av.open(str(path)) as container:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=OUTPUT_RATE)

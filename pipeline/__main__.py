@@ -1,5 +1,5 @@
 """``python -m pipeline`` runs the subweave CLI."""
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 main()

@@ -1,7 +1,7 @@
 """Immutable records passed between pipeline stages.
 
 Times are integer milliseconds everywhere inside the pipeline. Whisper's float
-seconds are converted once, in :mod:`pipeline.asr`; JSON artifacts convert back
+seconds are converted once, in :mod:`pipeline.timing.transcribe`; JSON artifacts convert back
 at the boundary only.
 """
 

@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import pytest
 
-from pipeline.align import AlignOptions, SourceWord, align_words, match_tokens
 from pipeline.errors import AlignmentError
 from pipeline.model import Word
+from pipeline.timing.matching import AlignOptions, SourceWord, align_words, match_tokens
 
 TEXT = (
     "so today we are talking about subtitles for a cooking show and why the timing "

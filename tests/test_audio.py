@@ -11,7 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.audio import SAMPLE_RATE, Audio, VadOptions, file_sha256, load_audio, speech_regions
+from pipeline.audio.decode import (
+    SAMPLE_RATE,
+    Audio,
+    VadOptions,
+    file_sha256,
+    load_audio,
+    speech_regions,
+)
 from pipeline.errors import MediaDecodeError
 
 FFMPEG = shutil.which("ffmpeg")

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import asr
-from pipeline.cli import app
+from pipeline.cli.main import app
+from pipeline.timing import transcribe as asr
 from tests.helpers import (
     fake_recognition,
     tmpfs,
@@ -289,7 +289,7 @@ def test_two_runs_into_one_folder_at_once(workspace: Path) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from pipeline.runner import folder_lock\n"
+        "from pipeline.run.runner import folder_lock\n"
         "with folder_lock(Path(sys.argv[1])):\n"
         "    print('holding', flush=True)\n"
         "    time.sleep(60)\n"
@@ -387,7 +387,7 @@ def test_sigkill_while_a_file_is_being_written_then_a_rerun(workspace: Path) -> 
     script = (
         "import os, sys, time\n"
         "from pathlib import Path\n"
-        "from pipeline import artifacts\n"
+        "from pipeline.run import artifacts\n"
         "os.fsync = lambda fd: time.sleep(60)  # hold the write open until the kill\n"
         "artifacts.atomic_write_text(Path(sys.argv[1]), 'half of a new track')\n"
     )

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import asr
-from pipeline.batch import BatchReport, EpisodeResult, run_all
-from pipeline.cli import app
+from pipeline.cli.main import app
 from pipeline.errors import MediaDecodeError
-from pipeline.manifest import load_manifest
 from pipeline.model import Recognition, Word
+from pipeline.run.batch import BatchReport, EpisodeResult, run_all
+from pipeline.run.manifest import load_manifest
+from pipeline.timing import transcribe as asr
 from tests.helpers import fake_recognition, tmpfs, write_episode
 
 TEXTS = {

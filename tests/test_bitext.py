@@ -9,9 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from pipeline.bitext import Bead, BitextOptions, align_paired, align_sentences
-from pipeline.embed import CachedEmbedder, Matrix
 from pipeline.model import Document, Turn
+from pipeline.translation.beads import Bead, BitextOptions, align_paired, align_sentences
+from pipeline.translation.embed import CachedEmbedder, Matrix
 
 DIM = 96
 
@@ -153,8 +153,8 @@ def test_paired_mode_recovers_turns_out_of_step() -> None:
 @pytest.mark.model
 def test_real_embeddings_align_the_sample_sentences() -> None:
     from media.make_sample import TURNS
-    from pipeline.embed import load_embedder
-    from pipeline.sentences import split_sentences
+    from pipeline.transcript.sentences import split_sentences
+    from pipeline.translation.embed import load_embedder
 
     en = [s.text for _, e, _ in TURNS for s in split_sentences(e, "en")]
     zh = [s.text for _, _, z in TURNS for s in split_sentences(z, "zh")]

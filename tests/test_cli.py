@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import asr
-from pipeline.cli import app
+from pipeline.cli.main import app
+from pipeline.timing import transcribe as asr
 from tests.helpers import fake_recognition, transcribe_config, write_episode
 
 runner = CliRunner()

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 from pipeline.model import Track
-from pipeline.readers import read_transcript
+from pipeline.transcript import read_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO = ROOT / "media" / "sample.mp3"
@@ -91,7 +91,7 @@ def test_cue_text_comes_from_the_transcript(run_dir: Path) -> None:
 
 
 def test_tracks_pass_lint_hard_rules(run_dir: Path) -> None:
-    from pipeline.lint import lint_file
+    from pipeline.subtitles.lint import lint_file
 
     for name, lang in (("sample.en.srt", "en"), ("sample.zh.srt", "zh"), ("sample.en.vtt", "en")):
         result = lint_file(run_dir / name, lang, "netflix", 24.0)

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pipeline.align import AlignOptions, SourceWord
 from pipeline.errors import AlignmentError
 from pipeline.timing.forced import (
     Forced,
@@ -24,6 +23,7 @@ from pipeline.timing.forced import (
     _doubtful,
     force_align,
 )
+from pipeline.timing.matching import AlignOptions, SourceWord
 from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
     Window,

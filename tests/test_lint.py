@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from pipeline.cli.main import app
 from pipeline.errors import ConfigError, SubtitleFormatError
-from pipeline.lint import RULES, lint_file, lint_track
 from pipeline.model import Cue, Track
-from pipeline.writers import render
+from pipeline.subtitles.formats import render
+from pipeline.subtitles.lint import RULES, lint_file, lint_track
 
 runner = CliRunner()
 

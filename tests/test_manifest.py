@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.manifest import ManifestError, load_manifest
+from pipeline.run.manifest import ManifestError, load_manifest
 
 
 @pytest.fixture()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.align import AlignOptions, SourceWord, align_words
 from pipeline.model import TimedWord, Word
+from pipeline.timing.matching import AlignOptions, SourceWord, align_words
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -105,7 +105,7 @@ def cluster() -> Iterator[str]:
 def test_batch_on_a_two_node_cluster_survives_a_killed_worker(cluster: str, tmp_path: Path) -> None:
     import ray
 
-    from pipeline.batch import run_all
+    from pipeline.run.batch import run_all
 
     media = tmp_path / "media"
     media.mkdir()
@@ -148,7 +148,7 @@ def test_batch_on_a_two_node_cluster_survives_a_killed_worker(cluster: str, tmp_
 
 @inner_only
 def test_cli_batch_takes_the_ray_address(cluster: str, tmp_path: Path) -> None:
-    from pipeline.cli import app
+    from pipeline.cli.main import app
 
     audio = tmp_path / "one.wav"
     spoken = "one two three four".split()

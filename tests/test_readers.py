@@ -9,9 +9,9 @@ import pytest
 
 from pipeline.errors import TranscriptParseError
 from pipeline.model import Document
-from pipeline.readers import FORMATS, detect_format, document_to_json, read_transcript
-from pipeline.readers.lang import detect_lang
-from pipeline.readers.textfile import decode_bytes
+from pipeline.transcript import FORMATS, detect_format, document_to_json, read_transcript
+from pipeline.transcript.lang import detect_lang
+from pipeline.transcript.textfile import decode_bytes
 
 
 def write(tmp_path: Path, text: str, name: str = "t.txt", encoding: str = "utf-8") -> Path:
@@ -381,7 +381,7 @@ def test_registry_and_forced_format(tmp_path: Path) -> None:
 
 
 def test_ambiguous_detection_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.readers.plain import PlainReader
+    from pipeline.transcript.plain import PlainReader
 
     class Twin(PlainReader):
         id = "twin"
@@ -434,7 +434,7 @@ WESTERN_AND_CENTRAL = [
 def test_legacy_latin_pages_are_told_apart_by_their_letters(
     lang: str, codec: str, text: str
 ) -> None:
-    from pipeline.readers.textfile import decode_bytes
+    from pipeline.transcript.textfile import decode_bytes
 
     got = decode_bytes(text.encode(codec))
     assert (got.text, got.encoding) == (text, codec)
@@ -442,7 +442,7 @@ def test_legacy_latin_pages_are_told_apart_by_their_letters(
 
 def test_subtitles_with_broken_time_stamps_are_reported_not_read_as_text(tmp_path: Path) -> None:
     from pipeline.errors import TranscriptParseError
-    from pipeline.readers import read_transcript
+    from pipeline.transcript import read_transcript
 
     broken = tmp_path / "old.txt"  # no .srt suffix: detection alone must see the cues
     broken.write_text(

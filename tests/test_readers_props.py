@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers import FORMATS
-from pipeline.readers.textfile import split_lines
+from pipeline.transcript import FORMATS
+from pipeline.transcript.textfile import split_lines
 
 TEXT_READERS = ("plain", "labelled", "bilingual", "lines", "paragraphs")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.model import Document
-from pipeline.readers import document_to_json, read_transcript
-from pipeline.readers.textfile import read_text, split_lines
+from pipeline.transcript import document_to_json, read_transcript
+from pipeline.transcript.textfile import read_text, split_lines
 
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
 

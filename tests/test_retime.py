@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pipeline import asr
-from pipeline.bitext import Bead, BitextOptions
-from pipeline.cli import app
+from pipeline.cli.main import app
 from pipeline.model import Word
-from pipeline.retime import SourceSentence, asr_sentences, place
-from pipeline.sentences import split_sentences
+from pipeline.timing import transcribe as asr
+from pipeline.transcript.sentences import split_sentences
+from pipeline.translation.beads import Bead, BitextOptions
+from pipeline.translation.retime import SourceSentence, asr_sentences, place
 from tests.helpers import fake_recognition, transcribe_config
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
@@ -226,8 +226,8 @@ def test_align_on_a_translation_only_transcript_times_it_as_retime(
 
 
 def test_weak_runs_are_unplaced_but_single_weak_sentences_kept() -> None:
-    from pipeline.bitext import BitextOptions
-    from pipeline.retime import Placed, _reject_weak_runs
+    from pipeline.translation.beads import BitextOptions
+    from pipeline.translation.retime import Placed, _reject_weak_runs
 
     margins = [0.1, 0.01, 0.1, 0.02, 0.01, 0.03, 0.1]
     placed = [

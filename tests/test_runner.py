@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipeline import asr
-from pipeline.config import PipelineConfig, load_config
 from pipeline.errors import ConfigError, PipelineError, StageError
-from pipeline.runner import LOCK_NAME, run_episode
+from pipeline.run.config import PipelineConfig, load_config
+from pipeline.run.runner import LOCK_NAME, run_episode
+from pipeline.timing import transcribe as asr
 from tests.helpers import TRANSCRIBE_ENGINE, fake_recognition, transcribe_config, write_episode
 
 TEXT = (
@@ -105,8 +105,8 @@ def test_failed_stage_keeps_earlier_artifacts(
     episode: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = _cfg(episode)
-    from pipeline import align as align_mod
     from pipeline.errors import AlignmentError
+    from pipeline.timing import matching as align_mod
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise AlignmentError("nothing matched", coverage=0.0)
@@ -127,17 +127,17 @@ def test_failed_stage_keeps_earlier_artifacts(
 
 
 def test_code_version_hashes_only_the_stage_and_what_it_calls() -> None:
-    from pipeline import stages
-    from pipeline.runner import _sources, code_version
+    from pipeline.run import stages
+    from pipeline.run.runner import _sources, code_version
 
     names = "\n".join(_sources(stages._segment))
     assert "def _bitext_spans" in names  # a helper it calls
     assert "def _transcribe" not in names  # another stage's body
-    assert code_version(("pipeline.asr",), stages._transcribe) != code_version(
-        ("pipeline.asr",), stages._segment
+    assert code_version(("pipeline.timing.transcribe",), stages._transcribe) != code_version(
+        ("pipeline.timing.transcribe",), stages._segment
     )
-    assert code_version(("pipeline.asr",), stages._transcribe) == code_version(
-        ("pipeline.asr",), stages._transcribe
+    assert code_version(("pipeline.timing.transcribe",), stages._transcribe) == code_version(
+        ("pipeline.timing.transcribe",), stages._transcribe
     )
 
 
@@ -147,7 +147,7 @@ def test_refine_moves_early_starts_onto_the_onsets(
     """Whisper's starts run early; refine puts them back on the energy onset."""
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.main import app
     from pipeline.model import Recognition, Word
 
     words = "one two three four five six seven eight".split()
@@ -167,7 +167,7 @@ def test_refine_moves_early_starts_onto_the_onsets(
     assert result.exit_code == 0, result.output
 
     def errors(name: str) -> list[int]:
-        from pipeline import artifacts as art
+        from pipeline.run import artifacts as art
 
         data = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         timed = art.words_from_json(data["words"])
@@ -184,7 +184,7 @@ def test_written_files_honour_the_umask(tmp_path: Path) -> None:
     import os
     import stat
 
-    from pipeline import artifacts as art
+    from pipeline.run import artifacts as art
 
     target = tmp_path / "ep.en.srt"
     art.atomic_write_text(target, "1\n00:00:00,000 --> 00:00:01,000\nHi\n")
@@ -195,7 +195,7 @@ def test_written_files_honour_the_umask(tmp_path: Path) -> None:
 
 
 def test_a_second_run_into_a_busy_folder_is_refused_and_leftovers_go(tmp_path: Path) -> None:
-    from pipeline.runner import folder_lock
+    from pipeline.run.runner import folder_lock
 
     (tmp_path / ".ep.en.srt.abc123.tmp").write_text("half a file", encoding="utf-8")
     with folder_lock(tmp_path):

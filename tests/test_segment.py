@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.linebreak import break_lines, text_units
 from pipeline.model import Cue, TimedWord, Track
-from pipeline.rules import line_length
-from pipeline.segment import SegmentOptions, TimedText, build_cues, text_cues
-from pipeline.stacking import monolingual, spread_translation, stack_translation
+from pipeline.subtitles.lines import break_lines, text_units
+from pipeline.subtitles.rules import line_length
+from pipeline.subtitles.segment import SegmentOptions, TimedText, build_cues, text_cues
+from pipeline.subtitles.stacking import monolingual, spread_translation, stack_translation
 
 OPTS = SegmentOptions()
 LIM = OPTS.limits("en")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.model import Word
-from pipeline.sentences import split_clauses, split_sentences, text_length, word_sentences
+from pipeline.transcript.sentences import (
+    split_clauses,
+    split_sentences,
+    text_length,
+    word_sentences,
+)
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import SubtitleFormatError
-from pipeline.lint import lint_track
 from pipeline.model import Cue, TimedWord, Track
-from pipeline.writers import FORMATS, render, render_words_json
+from pipeline.subtitles.formats import FORMATS, render, render_words_json
+from pipeline.subtitles.lint import lint_track
 
 GOLDEN = Path(__file__).parent / "golden"
 

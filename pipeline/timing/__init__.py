@@ -12,6 +12,6 @@
 * :mod:`pipeline.timing.onsets` moves word starts onto the acoustic onsets near them (the
   refine stage).
 
-The transcribe-then-match engine (:mod:`pipeline.align`) is the fallback and stays selectable
-(``align.engine: transcribe``).
+The transcribe-then-match engine (:mod:`pipeline.timing.matching`) is the fallback and stays
+selectable (``align.engine: transcribe``).
 """

@@ -7,14 +7,14 @@ decoder in one parallel teacher-forced pass per window (CTranslate2 ``Whisper.al
 cross-attention path (DTW over the alignment heads) gives every token a frame, and the
 decoder's probability of each forced token says how well the audio supports it.
 
-Windows (:mod:`pipeline.timing.windows`) are whole speech regions packed densely, encoded
-unpadded. Each window is given more of the remaining transcript than it is likely to hold
-(the episode's words per second of speech, times ``overfeed``); text beyond the audio piles up
-on the window's last frames, so the words that end before them are accepted and the rest wait
-for the next window. A window whose forced words the decoder finds improbable (an ad read or
-other audio the transcript lacks, text the audio lacks, the wrong transcript) is transcribed
-instead and matched with :func:`pipeline.align.align_words`: text it cannot find there stays
-untimed, and audio with no matching text consumes no text.
+Windows (:mod:`pipeline.timing.windows`) are whole speech regions packed densely, encoded unpadded.
+Each window is given more of the remaining transcript than it is likely to hold (the episode's words
+per second of speech, times ``overfeed``); text beyond the audio piles up on the window's last
+frames, so the words that end before them are accepted and the rest wait for the next window. A
+window whose forced words the decoder finds improbable (an ad read or other audio the transcript
+lacks, text the audio lacks, the wrong transcript) is transcribed instead and matched with
+:func:`pipeline.timing.matching.align_words`: text it cannot find there stays untimed, and audio
+with no matching text consumes no text.
 
 Times are integer milliseconds; decoder frames are 20 ms.
 """
@@ -29,9 +29,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from pipeline.align import Alignment, AlignOptions, SourceWord, align_words, snap_to_speech
 from pipeline.errors import AlignmentError
 from pipeline.model import TimedWord, Word
+from pipeline.timing.matching import (
+    Alignment,
+    AlignOptions,
+    SourceWord,
+    align_words,
+    snap_to_speech,
+)
 from pipeline.timing.pauses import trim_leading_pauses
 from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
@@ -62,8 +68,9 @@ class ForcedResult:
     """Engine output: one TimedWord per transcript word, confidences and counts.
 
     Attributes:
-        alignment: the timed words and their counts (as :func:`pipeline.align.align_words`).
-        confidence: per word, the mean decoder probability of its forced tokens; None for
+        alignment: the timed words and their counts (as
+        :func:`pipeline.timing.matching.align_words`). confidence: per word, the mean decoder
+        probability of its forced tokens; None for
             words timed by the fallback or left untimed.
         windows: encoder windows planned.
         fallback_windows: windows transcribed because forcing did not fit them.
@@ -294,7 +301,7 @@ def force_align(
         samples: the episode, 16 kHz mono float32.
         words: transcript words in order.
         regions: speech regions (ms) from the VAD stage; windows are planned on them.
-        model: a ``faster_whisper.WhisperModel`` (:func:`pipeline.asr.load_model`).
+        model: a ``faster_whisper.WhisperModel`` (:func:`pipeline.timing.transcribe.load_model`).
         language: the spoken language (the tokenizer's).
         opts: engine and matcher options.
         progress: called with (done_ms, total_ms) of audio after each window.
@@ -476,7 +483,5 @@ def _finish(
         start = max(span[0], last_end)
         end = max(span[1], start + 1)
         last_end = end
-        out.append(
-            TimedWord(word.text, start, end, st, word.speaker, word.turn_index)  # type: ignore[arg-type]
-        )
+        out.append(TimedWord(word.text, start, end, st, word.speaker, word.turn_index))  # type: ignore[arg-type]
     return snap_to_speech(out, regions, opts.vad_onset_ms)

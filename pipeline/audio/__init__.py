@@ -1,0 +1,1 @@
+"""Audio: decoding any audio or video file, and finding where speech is."""

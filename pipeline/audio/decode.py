@@ -1,0 +1,377 @@
+"""Decode any audio or video file to 16 kHz mono float32, and find its speech regions.
+
+We decode with PyAV directly rather than through ``faster_whisper.audio.decode_audio``:
+
+* PyAV bundles the FFmpeg libraries, so no ffmpeg binary is needed (the same reason
+  faster-whisper uses it), and importing it does not pull in ctranslate2, tokenizers and
+  huggingface_hub the way ``import faster_whisper`` does.
+* ``decode_audio`` silently skips undecodable frames and cannot tell "no audio stream",
+  "not a media file", "empty" and "truncated" apart. Users need those told apart, each as a
+  one-line :class:`~pipeline.errors.MediaDecodeError` naming the file.
+* We resample straight to float32 instead of through ``s16``, so quiet material keeps its
+  low bits; stereo is averaged (FFmpeg's mono matrix adds 3 dB); and we demux packet by
+  packet, so one corrupt packet costs one packet, not the rest of the file; audio lost to
+  corruption is filled with silence by timestamp, so later speech keeps its time.
+
+The VAD is faster-whisper's bundled Silero model (an ONNX file shipped in the wheel), imported
+lazily in :func:`speech_regions` so that decoding stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.errors import MediaDecodeError
+
+SAMPLE_RATE = 16_000  # Hz; what Whisper and Silero VAD expect
+SILENCE_PEAK_DBFS = -60.0  # dBFS; a file whose loudest sample is below this is "silent"
+MIN_DURATION_MS = 100  # ms; less decoded audio than this is treated as empty
+TRUNCATION_TOLERANCE_MS = 1_000  # ms; decoded may fall short of the declared length by this
+TRUNCATION_RATIO = 0.95  # ... or by this fraction of it, whichever is larger
+HASH_CHUNK_BYTES = 1 << 20  # bytes read at a time when hashing
+GAP_FILL_SAMPLES = SAMPLE_RATE // 20  # samples; a timestamp jump past this is filled with silence
+MAX_BAD_PACKET_RATIO = 0.05  # more undecodable packets than this fraction: the file is broken
+
+__all__ = ["SAMPLE_RATE", "Audio", "VadOptions", "file_sha256", "load_audio", "speech_regions"]
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded audio of one episode.
+
+    Attributes:
+        path: the file it was decoded from.
+        samples: 16 kHz mono float32 samples in [-1, 1], read-only.
+        sample_rate: always :data:`SAMPLE_RATE`.
+        duration_ms: length of ``samples`` in integer milliseconds.
+        sha256: hex SHA-256 of the file's bytes (not of the samples), for run fingerprints.
+    """
+
+    path: Path
+    samples: np.ndarray = field(repr=False, compare=False)
+    sample_rate: int = SAMPLE_RATE
+    duration_ms: int = 0
+    sha256: str = ""
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks.
+
+    Raises:
+        OSError: when the file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fail(path: Path, problem: str, hint: str | None = None) -> MediaDecodeError:
+    return MediaDecodeError(problem, path=path, hint=hint)
+
+
+def _ffmpeg_reason(exc: BaseException) -> str:
+    """The short FFmpeg reason ("Invalid data found when processing input") of a PyAV error."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return str(reason).split(":")[0].strip().rstrip(".")
+
+
+def _wav_declared_ms(path: Path) -> int | None:
+    """Length a RIFF/WAVE header declares, in ms (FFmpeg clamps it to the file size).
+
+    Returns None for other files and for streamed WAVs whose data size is left open.
+    """
+    with path.open("rb") as stream:
+        head = stream.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        byte_rate = 0
+        while len(chunk := stream.read(8)) == 8:
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"fmt ":
+                fmt = stream.read(size + size % 2)
+                byte_rate = int.from_bytes(fmt[8:12], "little")
+            elif chunk[:4] == b"data":
+                if byte_rate <= 0 or size in (0, 0xFFFFFFFF):
+                    return None
+                return size * 1000 // byte_rate
+            else:
+                stream.seek(size + size % 2, 1)
+    return None
+
+
+def _declared_ms(path: Path, stream: Any, container: Any) -> int | None:
+    """The audio stream's declared length in ms, from the header, stream or container."""
+    wav_ms = _wav_declared_ms(path)
+    if wav_ms is not None:
+        return wav_ms
+    if stream.duration is not None and stream.time_base is not None:
+        return int(stream.duration * stream.time_base * 1000)
+    if container.duration is not None and len(container.streams) == 1:
+        return int(container.duration // 1000)  # container.duration is in microseconds
+    return None
+
+
+def _frame_sample(frame: Any) -> int | None:
+    """Where a decoded frame starts on the stream's timeline, in 16 kHz samples."""
+    if frame.pts is None or frame.time_base is None:
+        return None
+    return int(frame.pts * frame.time_base * SAMPLE_RATE)
+
+
+def _mono(planes: np.ndarray) -> np.ndarray:
+    """Average the planes (channels x samples) of a planar float frame into one channel."""
+    mono: np.ndarray = planes[0] if planes.shape[0] == 1 else planes.mean(axis=0, dtype=np.float32)
+    return mono
+
+
+def _decode(path: Path) -> np.ndarray:
+    """Decode the first audio stream of ``path`` to 16 kHz mono float32.
+
+    Raises:
+        MediaDecodeError: when the file is not media, has no audio stream, or is truncated.
+    """
+    import av  # PyAV; imported here so `import pipeline.audio.decode` stays cheap
+
+    try:
+        container = av.open(str(path), mode="r", metadata_errors="ignore")
+    except av.error.FFmpegError as exc:
+        raise _fail(
+            path,
+            f"not a readable audio or video file ({_ffmpeg_reason(exc)})",
+            "Check that the file is complete and in a format FFmpeg reads",
+        ) from exc
+    with container:
+        if not container.streams.audio:
+            raise _fail(path, "has no audio stream", "Give the audio file, or a video with sound")
+        stream = container.streams.audio[0]
+        # Mono and stereo: resample as is and average the channels ourselves (FFmpeg's
+        # stereo->mono matrix adds 3 dB and can push samples past full scale). Surround:
+        # FFmpeg's downmix, which keeps the dialogue-carrying centre channel forward.
+        layout = "mono" if stream.codec_context.channels > 2 else None
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+        chunks: list[np.ndarray] = []
+        packets = bad = written = 0  # written: samples so far, gap fill included
+        origin: int | None = None  # timeline position (samples) of the first frame
+        stopped: av.error.FFmpegError | None = None
+        try:
+            for packet in container.demux(stream):
+                packets += 1
+                try:
+                    frames = packet.decode()
+                except av.error.InvalidDataError:
+                    bad += 1  # a corrupt packet: skip it, as FFmpeg's CLI does
+                    continue
+                for frame in frames:
+                    at = _frame_sample(frame)
+                    if at is not None:
+                        origin = at if origin is None else origin
+                        gap = at - origin - written
+                        if gap > GAP_FILL_SAMPLES:  # lost packets: keep later audio in place
+                            chunks.append(np.zeros(gap, np.float32))
+                            written += gap
+                    frame.pts = None  # the resampler must not re-time across such gaps
+                    for out in resampler.resample(frame):
+                        chunks.append(_mono(out.to_ndarray()))
+                        written += len(chunks[-1])
+            chunks.extend(_mono(f.to_ndarray()) for f in resampler.resample(None))
+        except av.error.FFmpegError as exc:  # demuxing hit the end of a cut-off file
+            stopped = exc
+        declared = _declared_ms(path, stream, container)
+    samples = (
+        np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    )
+    decoded_ms = len(samples) * 1000 // SAMPLE_RATE
+    if decoded_ms < MIN_DURATION_MS:
+        problem = "holds no decodable audio (empty or truncated file)"
+        raise _fail(path, problem, "Re-export or re-download the file") from stopped
+    if packets and bad / packets > MAX_BAD_PACKET_RATIO:
+        raise _fail(
+            path,
+            f"is corrupt: {bad} of {packets} audio packets could not be decoded",
+            "Re-export or re-download the file",
+        )
+    if declared is not None and declared - decoded_ms > max(
+        TRUNCATION_TOLERANCE_MS, (1 - TRUNCATION_RATIO) * declared
+    ):
+        raise _fail(
+            path,
+            f"is truncated: decoded {decoded_ms / 1000:.1f} s of the {declared / 1000:.1f} s "
+            "its header declares",
+            "Re-export or re-download the file",
+        ) from stopped
+    return samples
+
+
+def load_audio(path: Path) -> Audio:
+    """Decode an audio or video file to 16 kHz mono float32 and hash its bytes.
+
+    Reads anything FFmpeg reads (wav, mp3, m4a/aac, flac, ogg/opus, the first audio stream
+    of mp4/mkv/webm video). Stereo is down-mixed; any sample rate is resampled.
+
+    Args:
+        path: the media file.
+
+    Returns:
+        The decoded :class:`Audio`.
+
+    Raises:
+        MediaDecodeError: when the file is missing, empty, not media, has no audio stream, is
+            truncated or corrupt, or is silent (peak below -60 dBFS).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise _fail(path, "file not found", "Check the path")
+    if not path.is_file():
+        raise _fail(path, "is not a file", "Give an audio or video file")
+    try:
+        size = path.stat().st_size
+        digest = file_sha256(path)
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if size == 0:
+        raise _fail(path, "is empty (0 bytes)", "Re-export or re-download the file")
+    samples = _decode(path)
+    peak = float(np.max(np.abs(samples)))
+    peak_dbfs = 20 * math.log10(peak) if peak > 0 else -math.inf
+    if peak_dbfs < SILENCE_PEAK_DBFS:
+        shown = "-inf" if peak == 0 else f"{peak_dbfs:.0f}"
+        raise _fail(
+            path,
+            f"is silent (peak {shown} dBFS, below {SILENCE_PEAK_DBFS:.0f} dBFS)",
+            "Check that this is the right file and that its audio track is not muted",
+        )
+    samples.flags.writeable = False
+    return Audio(
+        path=path,
+        samples=samples,
+        sample_rate=SAMPLE_RATE,
+        duration_ms=len(samples) * 1000 // SAMPLE_RATE,
+        sha256=digest,
+    )
+
+
+@dataclass(frozen=True)
+class VadOptions:
+    """Silero VAD settings for :func:`speech_regions`.
+
+    The defaults give utterance-sized regions (split at pauses of 0.3 s), which is what
+    alignment wants: unmatched words are interpolated inside a region, never across a gap.
+    faster-whisper's own defaults (2 s silence, 400 ms pad) are tuned for cutting audio into
+    ASR chunks instead, and stay in use inside :func:`pipeline.timing.transcribe.transcribe`.
+
+    Attributes:
+        threshold: speech probability (0-1) above which a 32 ms window counts as speech.
+        min_silence_ms: a pause must last this long (ms) to end a region.
+        speech_pad_ms: each region is widened by this much (ms) on both sides, so that soft
+            onsets and word endings stay inside.
+        min_speech_ms: regions shorter than this (ms) are dropped as clicks and breaths.
+    """
+
+    threshold: float = 0.5
+    min_silence_ms: int = 300
+    speech_pad_ms: int = 100
+    min_speech_ms: int = 150
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"VAD threshold must be between 0 and 1, not {self.threshold}")
+        if min(self.min_silence_ms, self.speech_pad_ms, self.min_speech_ms) < 0:
+            raise ValueError("VAD durations must not be negative")
+
+
+def speech_regions(audio: Audio | np.ndarray, opts: VadOptions) -> tuple[tuple[int, int], ...]:
+    """Speech regions of 16 kHz mono audio, as (start_ms, end_ms) pairs in time order.
+
+    Args:
+        audio: decoded :class:`Audio`, or a 16 kHz mono float32 array.
+        opts: VAD settings.
+
+    Returns:
+        Non-overlapping regions inside the audio, ordered by start time.
+
+    Raises:
+        ValueError: when the array is not one-dimensional or the audio not 16 kHz.
+    """
+    from faster_whisper.vad import VadOptions as SileroOptions
+    from faster_whisper.vad import get_speech_timestamps
+
+    if isinstance(audio, Audio):
+        if audio.sample_rate != SAMPLE_RATE:
+            raise ValueError(f"VAD needs {SAMPLE_RATE} Hz audio, not {audio.sample_rate} Hz")
+        samples = audio.samples
+    else:
+        samples = np.asarray(audio, dtype=np.float32)
+    if samples.ndim != 1:
+        raise ValueError(f"VAD needs mono samples, got shape {samples.shape}")
+    if len(samples) == 0:
+        return ()
+    silero = SileroOptions(
+        threshold=opts.threshold,
+        min_silence_duration_ms=opts.min_silence_ms,
+        speech_pad_ms=opts.speech_pad_ms,
+        min_speech_duration_ms=opts.min_speech_ms,
+    )
+    total_ms = len(samples) * 1000 // SAMPLE_RATE
+    regions: list[tuple[int, int]] = []
+    for chunk in get_speech_timestamps(samples, silero, sampling_rate=SAMPLE_RATE):
+        start = min(int(chunk["start"]) * 1000 // SAMPLE_RATE, total_ms)
+        end = min(int(chunk["end"]) * 1000 // SAMPLE_RATE, total_ms)
+        if regions and start < regions[-1][1]:  # padding may make neighbours touch
+            start = regions[-1][1]
+        if end > start:
+            regions.append((start, end))
+    return tuple(regions)
+
+
+QUIET_FRAME_MS = 200  # window over which loudness is measured when looking for a pause
+
+
+def quiet_blocks(
+    samples: np.ndarray, block_ms: int, search_ms: int = 60_000
+) -> list[tuple[int, int]]:
+    """Cut audio into blocks of at most ``block_ms`` at its quietest points.
+
+    Each cut is the quietest ``QUIET_FRAME_MS`` frame in the last ``search_ms`` before the
+    block limit, so cuts fall in pauses, not inside words. ASR runs block by block so that
+    feature extraction never holds more than one block's spectrogram (faster-whisper computes
+    the log-mel of all it is given at once: about 54 MB per audio minute).
+
+    Returns:
+        (start_ms, end_ms) per block, covering the audio without gaps; one block when
+        ``block_ms`` is 0 or the audio is shorter.
+
+    >>> sr = SAMPLE_RATE
+    >>> noise = np.random.default_rng(0).normal(0, 0.1, 10 * sr).astype(np.float32)
+    >>> noise[int(6.2 * sr) : int(6.6 * sr)] = 0  # a pause at 6.2-6.6 s
+    >>> [(a, b) for a, b in quiet_blocks(noise, 8000, 4000)]
+    [(0, 6300), (6300, 10000)]
+    """
+    total_ms = len(samples) * 1000 // SAMPLE_RATE
+    if block_ms <= 0 or total_ms <= block_ms:
+        return [(0, total_ms)]
+    per_ms = SAMPLE_RATE // 1000
+    frame = QUIET_FRAME_MS * per_ms
+    out: list[tuple[int, int]] = []
+    start = 0
+    while total_ms - start > block_ms:
+        lo = start + max(block_ms - search_ms, block_ms // 2)
+        hi = start + block_ms
+        seg = samples[lo * per_ms : hi * per_ms].astype(np.float64)
+        n = len(seg) // frame
+        if n < 1:
+            cut = hi
+        else:
+            energy = (seg[: n * frame].reshape(n, frame) ** 2).mean(axis=1)
+            cut = lo + int(np.argmin(energy)) * QUIET_FRAME_MS + QUIET_FRAME_MS // 2
+        out.append((start, cut))
+        start = cut
+    out.append((start, total_ms))
+    return out

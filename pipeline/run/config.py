@@ -1,0 +1,347 @@
+"""Run configuration: YAML -> one validated, frozen :class:`PipelineConfig`.
+
+Each component owns its options dataclass (``AsrOptions`` in asr.py,
+``SegmentOptions`` in segment.py, ...); this module only composes them. Unknown
+keys are errors that name the key, the file and the line, because a misspelt
+option that is silently ignored costs a user a whole re-run.
+
+Relative paths in a config file resolve against the file's own folder, so a
+config works from any working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from pipeline.errors import ConfigError
+
+STAGE_ORDER: tuple[str, ...] = (
+    "ingest",
+    "vad",
+    "transcribe",
+    "parse",
+    "align",
+    "refine",
+    "bitext",
+    "segment",
+    "write",
+    "report",
+)
+DEFAULT_STAGES: tuple[str, ...] = (
+    "ingest",
+    "vad",
+    "transcribe",
+    "parse",
+    "align",
+    "refine",
+    "bitext",
+    "segment",
+    "write",
+    "report",
+)
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputsConfig(_Strict):
+    """Input files of one episode."""
+
+    audio: Path | None = None
+    transcript: Path | None = None
+    format: str = "auto"
+    translations: tuple[Path, ...] = ()
+
+
+class OutputConfig(_Strict):
+    """Where and what to write."""
+
+    dir: Path = Path("outputs")
+    per_episode_dir: bool = True
+    formats: tuple[str, ...] = ("srt", "vtt")
+    bilingual_formats: tuple[str, ...] = ("srt", "vtt", "ass")
+    words_json: bool = True
+
+
+class _RawConfig(_Strict):
+    episode: str | None = None
+    inputs: InputsConfig = InputsConfig()
+    output: OutputConfig = OutputConfig()
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    vad: dict[str, Any] = {}
+    asr: dict[str, Any] = {}
+    align: dict[str, Any] = {}
+    segment: dict[str, Any] = {}
+    bitext: dict[str, Any] = {}
+    refine: dict[str, Any] = {}
+
+
+def _section_types() -> dict[str, type[Any]]:
+    """Options dataclass of each component section (imports are cheap: no models)."""
+    from pipeline.audio.decode import VadOptions
+    from pipeline.subtitles.segment import SegmentOptions
+    from pipeline.timing.matching import AlignOptions
+    from pipeline.timing.onsets import OnsetOptions
+    from pipeline.timing.transcribe import AsrOptions
+    from pipeline.translation.beads import BitextOptions
+
+    return {
+        "vad": VadOptions,
+        "asr": AsrOptions,
+        "align": AlignOptions,
+        "segment": SegmentOptions,
+        "bitext": BitextOptions,
+        "refine": OnsetOptions,
+    }
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """The validated configuration of one episode run."""
+
+    episode: str
+    inputs: InputsConfig
+    output: OutputConfig
+    stages: tuple[str, ...]
+    sections: dict[str, Any] = field(default_factory=dict)
+    source: Path | None = None
+
+    def section(self, name: str) -> Any:
+        """The options object of component section ``name`` (vad, asr, align, segment)."""
+        return self.sections[name]
+
+    def section_dict(self, name: str) -> dict[str, Any]:
+        """Plain-data view of a section (for fingerprints and artifacts)."""
+        return dataclasses.asdict(self.sections[name])
+
+    @property
+    def episode_dir(self) -> Path:
+        """Folder holding this episode's artifacts and subtitle files."""
+        if self.output.per_episode_dir:
+            return self.output.dir / self.episode
+        return self.output.dir
+
+
+# --- YAML with line numbers -------------------------------------------------
+
+
+def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+    """Load YAML and remember the 1-based line of every mapping key."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(
+            f"invalid YAML: {getattr(err, 'problem', err)}", path=path, line=line
+        ) from err
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(n: yaml.Node | None, at: tuple[str, ...]) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                here = (*at, str(key.value))
+                lines[here] = key.start_mark.line + 1
+                walk(value, here)
+
+    walk(node, ())
+    data = yaml.safe_load(text) if node is not None else {}
+    return data if data is not None else {}, lines
+
+
+def _line_for(lines: dict[tuple[str, ...], int], loc: tuple[str, ...]) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return None
+
+
+def _build_section(name: str, cls: type[Any], values: dict[str, Any], where: _Where) -> Any:
+    known = {f.name for f in dataclasses.fields(cls)}
+    for key in values:
+        if key not in known:
+            raise where.error(
+                f"unknown key '{name}.{key}'",
+                (name, key),
+                f"known keys of '{name}': {', '.join(sorted(known))}",
+            )
+    try:
+        return TypeAdapter(cls).validate_python(values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = (name, *(str(p) for p in first["loc"]))
+        raise where.error(f"'{'.'.join(loc)}': {first['msg']}", loc) from err
+
+
+@dataclass(frozen=True)
+class _Where:
+    path: Path | None
+    lines: dict[tuple[str, ...], int]
+    overridden: dict[tuple[str, ...], str] = field(default_factory=dict)  # key -> "--set" item
+
+    def error(self, message: str, loc: tuple[str, ...], hint: str | None = None) -> ConfigError:
+        """The error, blamed on the ``--set`` that gave the key when one did, else on the
+        config file's line."""
+        for n in range(len(loc), 0, -1):
+            item = self.overridden.get(loc[:n])
+            if item is not None:
+                return ConfigError(f"--set {item}: {message}", hint=hint)
+        return ConfigError(message, path=self.path, line=_line_for(self.lines, loc), hint=hint)
+
+
+def _resolve(p: Path | None, base: Path) -> Path | None:
+    if p is None:
+        return None
+    p = p.expanduser()
+    # normpath, not resolve(): "configs/../media" reads as "media", symlinks stay as given.
+    return Path(os.path.normpath(p if p.is_absolute() else base / p))
+
+
+def parse_override(item: str) -> tuple[tuple[str, ...], Any]:
+    """``asr.model=tiny.en`` -> (("asr", "model"), "tiny.en"); the value is read as YAML.
+
+    Raises:
+        ConfigError: when ``item`` has no ``=`` or an empty key.
+    """
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(
+            f"--set expects key=value, got {item!r}", hint="e.g. --set asr.model=tiny.en"
+        )
+    value = yaml.safe_load(raw) if raw.strip() else None
+    return tuple(k.strip() for k in key.split(".")), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``--set`` overrides to raw config data (unknown keys fail later, by name)."""
+    for item in overrides:
+        keys, value = parse_override(item)
+        target = data
+        for k in keys[:-1]:
+            nxt = target.setdefault(k, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {item}: '{k}' is not a section")
+            target = nxt
+        target[keys[-1]] = value
+    return data
+
+
+def build_config(
+    data: dict[str, Any],
+    *,
+    base: Path,
+    source: Path | None = None,
+    lines: dict[tuple[str, ...], int] | None = None,
+    overridden: dict[tuple[str, ...], str] | None = None,
+) -> PipelineConfig:
+    """Validate raw data into a :class:`PipelineConfig`; relative paths resolve against ``base``.
+
+    ``overridden`` maps the keys that ``--set`` gave to the ``--set`` item, so that an error
+    in one names it instead of a line of the file.
+
+    Raises:
+        ConfigError: on unknown keys, wrong types, unknown stages or formats.
+    """
+    where = _Where(source, lines or {}, overridden or {})
+    if not isinstance(data, dict):
+        raise where.error("a config must be a mapping of sections", ())
+    try:
+        raw = _RawConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(str(p) for p in first["loc"])
+        dotted = ".".join(loc)
+        if first["type"] == "extra_forbidden":
+            raise where.error(f"unknown key '{dotted}'", loc, "check the spelling") from err
+        raise where.error(f"'{dotted}': {first['msg']}", loc) from err
+    for stage in raw.stages:
+        if stage not in STAGE_ORDER:
+            raise where.error(
+                f"unknown stage '{stage}'", ("stages",), f"stages are: {', '.join(STAGE_ORDER)}"
+            )
+    order = [STAGE_ORDER.index(s) for s in raw.stages]
+    if order != sorted(order):
+        raise where.error(
+            "stages are out of order", ("stages",), f"order: {', '.join(STAGE_ORDER)}"
+        )
+    for fmt in (*raw.output.formats, *raw.output.bilingual_formats):
+        if fmt not in SUBTITLE_FORMATS:
+            raise where.error(
+                f"unknown subtitle format '{fmt}'",
+                ("output",),
+                f"formats: {', '.join(SUBTITLE_FORMATS)}",
+            )
+    from pipeline.transcript import FORMATS as READER_FORMATS
+
+    if raw.inputs.format != "auto" and raw.inputs.format not in READER_FORMATS:
+        raise where.error(
+            f"unknown transcript format '{raw.inputs.format}'",
+            ("inputs", "format"),
+            f"formats: auto, {', '.join(sorted(READER_FORMATS))}",
+        )
+    sections = {
+        name: _build_section(name, cls, getattr(raw, name), where)
+        for name, cls in _section_types().items()
+    }
+    inputs = InputsConfig(
+        audio=_resolve(raw.inputs.audio, base),
+        transcript=_resolve(raw.inputs.transcript, base),
+        format=raw.inputs.format,
+        translations=tuple(p for p in (_resolve(t, base) for t in raw.inputs.translations) if p),
+    )
+    out_dir = _resolve(raw.output.dir, base)
+    assert out_dir is not None
+    output = raw.output.model_copy(update={"dir": out_dir})
+    episode = raw.episode or (inputs.audio.stem if inputs.audio else None)
+    if not episode:
+        raise where.error("no episode name and no inputs.audio", ("inputs",), "set inputs.audio")
+    if episode in {".", ".."} or any(c in episode for c in "/\\\0"):
+        raise where.error(
+            f"episode '{episode}' is not a folder name: it would write outside output.dir",
+            ("episode",),
+            "use a plain name such as ep01 (no '/', '\\' or '..')",
+        )
+    stages = raw.stages
+    if sections["align"].engine == "forced" and "align" in stages:
+        # The forced engine times the transcript without transcribing the episode; only a
+        # translation timed without its source text needs transcription (no align stage).
+        stages = tuple(s for s in stages if s != "transcribe")
+    return PipelineConfig(
+        episode=episode,
+        inputs=inputs,
+        output=output,
+        stages=stages,
+        sections=sections,
+        source=source,
+    )
+
+
+def load_config(path: Path | None, overrides: list[str] | None = None) -> PipelineConfig:
+    """Read a YAML config (or the defaults when ``path`` is None) and apply ``--set`` overrides.
+
+    Raises:
+        ConfigError: when the file is missing or invalid.
+    """
+    data: dict[str, Any] = {}
+    lines: dict[tuple[str, ...], int] = {}
+    base = Path.cwd()
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"cannot read config: {err}", path=path) from err
+        data, lines = _compose(text, path)
+        base = path.resolve().parent
+    data = apply_overrides(data, list(overrides or []))
+    given = {parse_override(item)[0]: item for item in overrides or []}
+    return build_config(data, base=base, source=path, lines=lines, overridden=given)

@@ -1,0 +1,1 @@
+"""Translation: embeddings, sentence beads, re-timing of translated text and subtitle files."""

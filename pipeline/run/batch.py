@@ -523,10 +523,10 @@ def run_all(
         resume: skip stages whose fingerprints match; False re-runs everything.
         ray_address: an existing cluster (``auto``, ``ray://host:10001``); None starts
             a local Ray unless one is already initialised in this process.
-        ray_options: CPUs, GPUs and retries per Ray task. progress: a display to keep informed (see
-        ``pipeline.cli.batch``). transcribe: replaces :func:`pipeline.timing.transcribe.transcribe`
-        in every worker; it must be
-            picklable (a module-level function or object). For tests and benchmarks.
+        ray_options: CPUs, GPUs and retries per Ray task.
+        progress: a display to keep informed (see ``pipeline.cli.batch``).
+        transcribe: replaces :func:`pipeline.timing.transcribe.transcribe` in every worker; it
+            must be picklable (a module-level function or object). For tests and benchmarks.
 
     Raises:
         ConfigError: an invalid manifest (every problem listed), or an unknown executor.

@@ -69,8 +69,8 @@ class ForcedResult:
 
     Attributes:
         alignment: the timed words and their counts (as
-        :func:`pipeline.timing.matching.align_words`). confidence: per word, the mean decoder
-        probability of its forced tokens; None for
+            :func:`pipeline.timing.matching.align_words`).
+        confidence: per word, the mean decoder probability of its forced tokens; None for
             words timed by the fallback or left untimed.
         windows: encoder windows planned.
         fallback_windows: windows transcribed because forcing did not fit them.

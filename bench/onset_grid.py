@@ -24,7 +24,7 @@ CLIPS = ("acoustic_corpus", "cold_corpus", "cold_corpus3")
 
 
 def _forced(samples: np.ndarray, texts: list[str], model: Any) -> tuple[Any, ...]:
-    from pipeline.audio.decode import VadOptions, speech_regions
+    from pipeline.audio.speech import VadOptions, speech_regions
     from pipeline.timing.forced import force_align
     from pipeline.timing.matching import AlignOptions, SourceWord
 

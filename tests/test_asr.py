@@ -254,7 +254,7 @@ def test_options_validate() -> None:
 
 def test_importing_asr_stays_cheap() -> None:
     code = (
-        "import sys, pipeline.timing.transcribe, pipeline.audio.decode;"
+        "import sys, pipeline.timing.transcribe, pipeline.audio.decode, pipeline.audio.speech;"
         "print('faster_whisper' in sys.modules, 'ctranslate2' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,14 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.audio.decode import (
-    SAMPLE_RATE,
-    Audio,
-    VadOptions,
-    file_sha256,
-    load_audio,
-    speech_regions,
-)
+from pipeline.audio.decode import SAMPLE_RATE, Audio, file_sha256, load_audio
+from pipeline.audio.speech import VadOptions, speech_regions
 from pipeline.errors import MediaDecodeError
 
 FFMPEG = shutil.which("ffmpeg")

@@ -1,4 +1,4 @@
-"""Decode any audio or video file to 16 kHz mono float32, and find its speech regions.
+"""Decode any audio or video file to 16 kHz mono float32, hash it, and hold it as :class:`Audio`.
 
 We decode with PyAV directly rather than through ``faster_whisper.audio.decode_audio``:
 
@@ -13,8 +13,7 @@ We decode with PyAV directly rather than through ``faster_whisper.audio.decode_a
   packet, so one corrupt packet costs one packet, not the rest of the file; audio lost to
   corruption is filled with silence by timestamp, so later speech keeps its time.
 
-The VAD is faster-whisper's bundled Silero model (an ONNX file shipped in the wheel), imported
-lazily in :func:`speech_regions` so that decoding stays light.
+Speech regions (Silero VAD) are found in :mod:`pipeline.audio.speech`.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ import numpy as np
 
 from pipeline.errors import MediaDecodeError
 
-SAMPLE_RATE = 16_000  # Hz; what Whisper and Silero VAD expect
+SAMPLE_RATE = 16_000  # Hz; what Whisper and Silero VAD expect; the one definition
+SAMPLES_PER_MS = SAMPLE_RATE // 1000
 SILENCE_PEAK_DBFS = -60.0  # dBFS; a file whose loudest sample is below this is "silent"
 MIN_DURATION_MS = 100  # ms; less decoded audio than this is treated as empty
 TRUNCATION_TOLERANCE_MS = 1_000  # ms; decoded may fall short of the declared length by this
@@ -38,7 +38,7 @@ HASH_CHUNK_BYTES = 1 << 20  # bytes read at a time when hashing
 GAP_FILL_SAMPLES = SAMPLE_RATE // 20  # samples; a timestamp jump past this is filled with silence
 MAX_BAD_PACKET_RATIO = 0.05  # more undecodable packets than this fraction: the file is broken
 
-__all__ = ["SAMPLE_RATE", "Audio", "VadOptions", "file_sha256", "load_audio", "speech_regions"]
+__all__ = ["SAMPLES_PER_MS", "SAMPLE_RATE", "Audio", "file_sha256", "load_audio"]
 
 
 @dataclass(frozen=True)
@@ -256,79 +256,6 @@ def load_audio(path: Path) -> Audio:
         duration_ms=len(samples) * 1000 // SAMPLE_RATE,
         sha256=digest,
     )
-
-
-@dataclass(frozen=True)
-class VadOptions:
-    """Silero VAD settings for :func:`speech_regions`.
-
-    The defaults give utterance-sized regions (split at pauses of 0.3 s), which is what
-    alignment wants: unmatched words are interpolated inside a region, never across a gap.
-    faster-whisper's own defaults (2 s silence, 400 ms pad) are tuned for cutting audio into
-    ASR chunks instead, and stay in use inside :func:`pipeline.timing.transcribe.transcribe`.
-
-    Attributes:
-        threshold: speech probability (0-1) above which a 32 ms window counts as speech.
-        min_silence_ms: a pause must last this long (ms) to end a region.
-        speech_pad_ms: each region is widened by this much (ms) on both sides, so that soft
-            onsets and word endings stay inside.
-        min_speech_ms: regions shorter than this (ms) are dropped as clicks and breaths.
-    """
-
-    threshold: float = 0.5
-    min_silence_ms: int = 300
-    speech_pad_ms: int = 100
-    min_speech_ms: int = 150
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"VAD threshold must be between 0 and 1, not {self.threshold}")
-        if min(self.min_silence_ms, self.speech_pad_ms, self.min_speech_ms) < 0:
-            raise ValueError("VAD durations must not be negative")
-
-
-def speech_regions(audio: Audio | np.ndarray, opts: VadOptions) -> tuple[tuple[int, int], ...]:
-    """Speech regions of 16 kHz mono audio, as (start_ms, end_ms) pairs in time order.
-
-    Args:
-        audio: decoded :class:`Audio`, or a 16 kHz mono float32 array.
-        opts: VAD settings.
-
-    Returns:
-        Non-overlapping regions inside the audio, ordered by start time.
-
-    Raises:
-        ValueError: when the array is not one-dimensional or the audio not 16 kHz.
-    """
-    from faster_whisper.vad import VadOptions as SileroOptions
-    from faster_whisper.vad import get_speech_timestamps
-
-    if isinstance(audio, Audio):
-        if audio.sample_rate != SAMPLE_RATE:
-            raise ValueError(f"VAD needs {SAMPLE_RATE} Hz audio, not {audio.sample_rate} Hz")
-        samples = audio.samples
-    else:
-        samples = np.asarray(audio, dtype=np.float32)
-    if samples.ndim != 1:
-        raise ValueError(f"VAD needs mono samples, got shape {samples.shape}")
-    if len(samples) == 0:
-        return ()
-    silero = SileroOptions(
-        threshold=opts.threshold,
-        min_silence_duration_ms=opts.min_silence_ms,
-        speech_pad_ms=opts.speech_pad_ms,
-        min_speech_duration_ms=opts.min_speech_ms,
-    )
-    total_ms = len(samples) * 1000 // SAMPLE_RATE
-    regions: list[tuple[int, int]] = []
-    for chunk in get_speech_timestamps(samples, silero, sampling_rate=SAMPLE_RATE):
-        start = min(int(chunk["start"]) * 1000 // SAMPLE_RATE, total_ms)
-        end = min(int(chunk["end"]) * 1000 // SAMPLE_RATE, total_ms)
-        if regions and start < regions[-1][1]:  # padding may make neighbours touch
-            start = regions[-1][1]
-        if end > start:
-            regions.append((start, end))
-    return tuple(regions)
 
 
 QUIET_FRAME_MS = 200  # window over which loudness is measured when looking for a pause

@@ -103,7 +103,7 @@ def _ingest(ctx: Context) -> dict[str, Any]:
 
 
 def _vad(ctx: Context) -> dict[str, Any]:
-    from pipeline.audio.decode import speech_regions
+    from pipeline.audio.speech import speech_regions
 
     regions = speech_regions(ctx.audio(), ctx.config.section("vad"))
     return {"regions": [list(r) for r in regions]}

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from pipeline.audio.decode import SAMPLE_RATE
 from pipeline.errors import AlignmentError
 from pipeline.model import TimedWord, Word
 from pipeline.timing.matching import (
@@ -41,7 +42,6 @@ from pipeline.timing.matching import (
 from pipeline.timing.pauses import trim_leading_pauses
 from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
-    SAMPLE_RATE,
     Window,
     WindowOptions,
     cut_long_regions,

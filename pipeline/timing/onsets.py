@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.audio.decode import SAMPLE_RATE
 from pipeline.model import TimedWord
-
-SAMPLE_RATE = 16_000
 
 __all__ = ["OnsetOptions", "sharpen_starts"]
 

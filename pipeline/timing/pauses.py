@@ -17,10 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pipeline.audio.decode import SAMPLES_PER_MS
 from pipeline.model import TimedWord
 from pipeline.timing.regions import frame_db
-
-SAMPLES_PER_MS = 16  # 16 kHz
 
 __all__ = ["PauseOptions", "trim_leading_pauses"]
 

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-SAMPLE_RATE = 16_000  # Hz
+from pipeline.audio.decode import SAMPLES_PER_MS
 
 __all__ = ["frame_db", "heard_regions", "widen"]
 
@@ -28,8 +28,8 @@ GAP_SOUND_SHARE = 0.25  # a gap with more sound frames than this is kept as spee
 
 def frame_db(samples: np.ndarray, a_ms: int, b_ms: int, frame_ms: int) -> np.ndarray:
     """Energy (dB) of consecutive ``frame_ms`` frames of ``samples[a_ms:b_ms]``."""
-    frame = frame_ms * SAMPLE_RATE // 1000
-    chunk = np.asarray(samples[a_ms * 16 : b_ms * 16], dtype=np.float64)
+    frame = frame_ms * SAMPLES_PER_MS
+    chunk = np.asarray(samples[a_ms * SAMPLES_PER_MS : b_ms * SAMPLES_PER_MS], dtype=np.float64)
     count = len(chunk) // frame
     power = np.mean(chunk[: count * frame].reshape(count, frame) ** 2, axis=1)
     return np.asarray(10 * np.log10(power + 1e-12))

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 16_000  # Hz; Whisper's input rate
-SAMPLES_PER_MS = SAMPLE_RATE // 1000
+from pipeline.audio.decode import SAMPLES_PER_MS
+
 REMNANT_MS = 3_000  # a remnant shorter than this rides along with the next piece
 
 __all__ = [

@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.real import fetch
     from bench.realcases import tg_words
     from pipeline.audio.decode import load_audio
+    from pipeline.timing.models import load_model
     from pipeline.timing.onsets import OnsetOptions, sharpen_starts
-    from pipeline.timing.transcribe import AsrOptions, load_model
+    from pipeline.timing.transcribe import AsrOptions
     from pipeline.transcript import read_transcript
 
     parser = argparse.ArgumentParser(prog="python -m bench.onset_grid", description=__doc__)

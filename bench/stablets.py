@@ -141,7 +141,7 @@ class Runner:
     def prepare(self) -> str:
         try:
             self.info = setup()
-            from pipeline.timing.transcribe import resolve_model
+            from pipeline.timing.models import resolve_model
 
             self.model_dir = resolve_model(self.model)
         except Exception as exc:

@@ -14,15 +14,11 @@ from typing import Any
 
 import pytest
 
+import pipeline.timing.models as models
 import pipeline.timing.transcribe as asr
 from pipeline.errors import ModelNotFoundError
-from pipeline.timing.transcribe import (
-    AsrOptions,
-    ModelInfo,
-    ct2_problem,
-    list_models,
-    resolve_model,
-)
+from pipeline.timing.models import ModelInfo, ct2_problem, list_models, resolve_model
+from pipeline.timing.transcribe import AsrOptions
 
 
 def fake_ct2(variables: list[tuple[str, bytes]]) -> bytes:
@@ -41,7 +37,7 @@ def fake_ct2(variables: list[tuple[str, bytes]]) -> bytes:
 MODEL_BIN = fake_ct2([(f"layer_{i}/weight", bytes([i]) * 1000) for i in range(8)])
 
 
-def make_split_packages(root: Path, source: asr._Source, blob: bytes) -> None:
+def make_split_packages(root: Path, source: models._Source, blob: bytes) -> None:
     """Lay out the source's packages under ``root`` as pip would install them."""
     half = len(blob) // 2
     pieces = [blob[:half], blob[half:]]
@@ -74,11 +70,11 @@ def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return site
 
 
-def base_source_with_size(monkeypatch: pytest.MonkeyPatch, size: int | None) -> asr._Source:
+def base_source_with_size(monkeypatch: pytest.MonkeyPatch, size: int | None) -> models._Source:
     from dataclasses import replace
 
-    source = replace(asr._BASE_GYM, size=size)
-    monkeypatch.setitem(asr.SPLIT_SOURCES, "base", (source, asr._BASE_SFY))
+    source = replace(models._BASE_GYM, size=size)
+    monkeypatch.setitem(models.SPLIT_SOURCES, "base", (source, models._BASE_SFY))
     return source
 
 
@@ -92,7 +88,7 @@ def test_split_model_is_reassembled_once(
     assert (path / "model.bin").read_bytes() == MODEL_BIN
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         assert (path / name).is_file()
-    marker = json.loads((path / asr.MARKER).read_text(encoding="utf-8"))
+    marker = json.loads((path / models.MARKER).read_text(encoding="utf-8"))
     assert marker["size"] == len(MODEL_BIN)
     assert marker["packages"] == list(source.packages)
     assert len(marker["sha256"]) == 64
@@ -102,7 +98,7 @@ def test_split_model_is_reassembled_once(
     def no_assembly(*args: object) -> None:
         raise AssertionError("a re-run must only check the marker")
 
-    monkeypatch.setattr(asr, "_assemble", no_assembly)
+    monkeypatch.setattr(models, "_assemble", no_assembly)
     assert resolve_model("base") == path
 
 
@@ -113,13 +109,13 @@ def test_concurrent_first_runs_assemble_once(
 
     make_split_packages(fake_site, base_source_with_size(monkeypatch, len(MODEL_BIN)), MODEL_BIN)
     calls: list[str] = []
-    real = asr._assemble
+    real = models._assemble
 
     def counting(*args: Any) -> None:
         calls.append("x")
         real(*args)
 
-    monkeypatch.setattr(asr, "_assemble", counting)
+    monkeypatch.setattr(models, "_assemble", counting)
     results: list[Path] = []
     threads = [
         threading.Thread(target=lambda: results.append(resolve_model("base"))) for _ in range(4)
@@ -165,8 +161,8 @@ def test_second_source_is_used_when_first_absent(
 ) -> None:
     from dataclasses import replace
 
-    sfy = replace(asr._BASE_SFY, size=None)
-    monkeypatch.setitem(asr.SPLIT_SOURCES, "base", (asr._BASE_GYM, sfy))
+    sfy = replace(models._BASE_SFY, size=None)
+    monkeypatch.setitem(models.SPLIT_SOURCES, "base", (models._BASE_GYM, sfy))
     make_split_packages(fake_site, sfy, MODEL_BIN)
     path = resolve_model("base")
     assert (path / "model.bin").read_bytes() == MODEL_BIN
@@ -254,7 +250,8 @@ def test_options_validate() -> None:
 
 def test_importing_asr_stays_cheap() -> None:
     code = (
-        "import sys, pipeline.timing.transcribe, pipeline.audio.decode, pipeline.audio.speech;"
+        "import sys, pipeline.timing.transcribe, pipeline.timing.models,"
+        " pipeline.audio.decode, pipeline.audio.speech;"
         "print('faster_whisper' in sys.modules, 'ctranslate2' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -301,7 +298,7 @@ def test_tiny_en_word_times(speech: Path) -> None:
     assert seen[-1] == (audio.duration_ms, audio.duration_ms)
     assert all(d <= t for d, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert asr.load_model(AsrOptions(model="tiny.en")) is asr.load_model(
+    assert models.load_model(AsrOptions(model="tiny.en")) is models.load_model(
         AsrOptions(model="tiny.en")
     )
 

@@ -395,7 +395,7 @@ def models() -> None:
     """List the Whisper models available offline, and where they are."""
     from rich.table import Table
 
-    from pipeline.timing.transcribe import list_models
+    from pipeline.timing.models import list_models
 
     table = Table(title="Whisper models (offline)")
     for col in ("name", "installed", "path", "package"):

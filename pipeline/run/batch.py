@@ -329,7 +329,7 @@ def _init_worker(events: Any, warm: Any, transcribe: TranscribeFn | None) -> Non
     signal.signal(signal.SIGINT, _on_sigint)
     _install_transcribe(transcribe)
     if warm is not None and transcribe is None:
-        from pipeline.timing import transcribe as asr
+        from pipeline.timing import models as asr
 
         try:
             asr.load_model(warm)

@@ -228,7 +228,7 @@ def check_inputs(cfg: PipelineConfig) -> None:
         "align" in cfg.stages and cfg.section("align").engine == "forced"
     )
     if uses_model:
-        from pipeline.timing.transcribe import resolve_model
+        from pipeline.timing.models import resolve_model
 
         resolve_model(cfg.section("asr").model)
 

@@ -179,7 +179,7 @@ def _align(ctx: Context) -> dict[str, Any]:
     try:
         if forced:
             from pipeline.timing.forced import force_align
-            from pipeline.timing.transcribe import load_model
+            from pipeline.timing.models import load_model
 
             def progress(done: int, total: int) -> None:
                 if ctx.progress is not None:
@@ -218,7 +218,7 @@ def _align(ctx: Context) -> dict[str, Any]:
 
 def _detect_language(ctx: Context) -> str:
     """The spoken language, detected by Whisper on the first 30 s of speech."""
-    from pipeline.timing.transcribe import load_model
+    from pipeline.timing.models import load_model
 
     model = load_model(ctx.config.section("asr"))
     if not model.model.is_multilingual:

@@ -26,7 +26,7 @@ CLIPS = ("acoustic_corpus", "cold_corpus", "cold_corpus3")
 def _forced(samples: np.ndarray, texts: list[str], model: Any) -> tuple[Any, ...]:
     from pipeline.audio.speech import VadOptions, speech_regions
     from pipeline.timing.forced import force_align
-    from pipeline.timing.matching import AlignOptions, SourceWord
+    from pipeline.timing.records import AlignOptions, SourceWord
 
     regions = speech_regions(samples, VadOptions())
     words = [SourceWord(t, None, 0) for t in texts]
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     import json
 
-    from pipeline.timing.matching import document_words
+    from pipeline.timing.records import document_words
 
     truth = json.loads((ROOT / "media" / "sample.truth.json").read_text(encoding="utf-8"))
     texts = [

@@ -115,7 +115,7 @@ def setup() -> dict[str, Any]:
 
 def speech_text(transcript: Path) -> str:
     """The transcript's speech words (what subweave aligns), one turn per line."""
-    from pipeline.timing.matching import document_words
+    from pipeline.timing.records import document_words
     from pipeline.transcript import read_transcript
 
     doc = read_transcript(transcript)

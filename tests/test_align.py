@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.errors import AlignmentError
 from pipeline.model import Word
-from pipeline.timing.matching import AlignOptions, SourceWord, align_words, match_tokens
+from pipeline.timing.matching import align_words, match_tokens
+from pipeline.timing.records import AlignOptions, SourceWord
 
 TEXT = (
     "so today we are talking about subtitles for a cooking show and why the timing "

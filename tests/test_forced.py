@@ -23,7 +23,7 @@ from pipeline.timing.forced import (
     _doubtful,
     force_align,
 )
-from pipeline.timing.matching import AlignOptions, SourceWord
+from pipeline.timing.records import AlignOptions, SourceWord
 from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
     Window,

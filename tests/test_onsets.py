@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.model import TimedWord, Word
-from pipeline.timing.matching import AlignOptions, SourceWord, align_words
+from pipeline.timing.matching import align_words
+from pipeline.timing.records import AlignOptions, SourceWord
 
 ROOT = Path(__file__).resolve().parent.parent
 

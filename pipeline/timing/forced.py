@@ -32,14 +32,9 @@ import numpy as np
 from pipeline.audio.decode import SAMPLE_RATE
 from pipeline.errors import AlignmentError
 from pipeline.model import TimedWord, Word
-from pipeline.timing.matching import (
-    Alignment,
-    AlignOptions,
-    SourceWord,
-    align_words,
-    snap_to_speech,
-)
+from pipeline.timing.matching import align_words, snap_to_speech
 from pipeline.timing.pauses import trim_leading_pauses
+from pipeline.timing.records import Alignment, AlignOptions, SourceWord
 from pipeline.timing.regions import heard_regions, widen
 from pipeline.timing.windows import (
     Window,

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from pipeline.model import Document, Turn
-from pipeline.translation.beads import Bead, BitextOptions, align_paired, align_sentences
+from pipeline.translation.beads import Bead, BitextOptions, align_sentences
 from pipeline.translation.embed import CachedEmbedder, Matrix
+from pipeline.translation.pairs import align_paired
 
 DIM = 96
 

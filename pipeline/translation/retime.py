@@ -25,17 +25,9 @@ from typing import Any
 
 from pipeline.model import Document, TimedWord, Word
 from pipeline.transcript.sentences import text_length, word_sentences
-from pipeline.translation.beads import (
-    Bead,
-    BitextOptions,
-    SentenceRef,
-    align_paired,
-    align_sides,
-    make_side,
-    set_baselines,
-    turn_sentences,
-)
+from pipeline.translation.beads import Bead, BitextOptions, align_sides, make_side, set_baselines
 from pipeline.translation.embed import Embedder
+from pipeline.translation.pairs import SentenceRef, align_paired, turn_sentences
 
 _CLAUSE_END = re.compile(r"[,;:—–]$")
 CLAUSE_REACH = 0.2  # a clause boundary within this share of the sentence beats the exact share

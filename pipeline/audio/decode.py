@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sized
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -107,7 +109,38 @@ def _wav_declared_ms(path: Path) -> int | None:
     return None
 
 
-def _declared_ms(path: Path, stream: Any, container: Any) -> int | None:
+class _Timed(Protocol):
+    """What a PyAV audio stream or frame says about time: a position and its unit."""
+
+    @property
+    def time_base(self) -> Fraction | None: ...
+
+
+class _Stream(_Timed, Protocol):
+    """A PyAV audio stream: its declared length, in ``time_base`` units."""
+
+    @property
+    def duration(self) -> int | None: ...
+
+
+class _Frame(_Timed, Protocol):
+    """A decoded PyAV audio frame: where it starts, in ``time_base`` units."""
+
+    @property
+    def pts(self) -> int | None: ...
+
+
+class _Container(Protocol):
+    """A PyAV input container: its declared length (microseconds) and its streams."""
+
+    @property
+    def duration(self) -> int | None: ...
+
+    @property
+    def streams(self) -> Sized: ...
+
+
+def _declared_ms(path: Path, stream: _Stream, container: _Container) -> int | None:
     """The audio stream's declared length in ms, from the header, stream or container."""
     wav_ms = _wav_declared_ms(path)
     if wav_ms is not None:
@@ -119,7 +152,7 @@ def _declared_ms(path: Path, stream: Any, container: Any) -> int | None:
     return None
 
 
-def _frame_sample(frame: Any) -> int | None:
+def _frame_sample(frame: _Frame) -> int | None:
     """Where a decoded frame starts on the stream's timeline, in 16 kHz samples."""
     if frame.pts is None or frame.time_base is None:
         return None

@@ -25,7 +25,7 @@ import bisect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from pipeline.timing.matching import align_words, snap_to_speech
 from pipeline.timing.pauses import trim_leading_pauses
 from pipeline.timing.records import Alignment, AlignOptions, SourceWord
 from pipeline.timing.regions import heard_regions, widen
+from pipeline.timing.whisper import Whisper
 from pipeline.timing.windows import (
     Window,
     WindowOptions,
@@ -93,9 +94,9 @@ class Aligner(Protocol):
 
     def tokens(self, text: str) -> list[int]: ...
 
-    def encode(self, audio: np.ndarray) -> tuple[Any, int]: ...
+    def encode(self, audio: np.ndarray) -> tuple[object, int]: ...
 
-    def force(self, encoded: Any, frames: int, words: Sequence[list[int]]) -> Forced: ...
+    def force(self, encoded: object, frames: int, words: Sequence[list[int]]) -> Forced: ...
 
     def transcribe(self, audio: np.ndarray) -> list[tuple[str, int, int, float]]: ...
 
@@ -103,7 +104,7 @@ class Aligner(Protocol):
 class _Whisper:
     """The pieces of a faster-whisper model the engine uses, with the tokenizer set up."""
 
-    def __init__(self, model: Any, language: str) -> None:
+    def __init__(self, model: Whisper, language: str) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
@@ -117,7 +118,7 @@ class _Whisper:
         """BPE tokens of one word with its leading space, as inside running text."""
         return list(self.tokenizer.encode(" " + text.strip())) or [self.tokenizer.eot]
 
-    def encode(self, audio: np.ndarray) -> tuple[Any, int]:
+    def encode(self, audio: np.ndarray) -> tuple[object, int]:
         """Encoder output of ``audio`` left unpadded, and its mel frame count."""
         import ctranslate2
 
@@ -128,7 +129,7 @@ class _Whisper:
         )
         return self.model.model.encode(view, to_cpu=False), frames
 
-    def force(self, encoded: Any, frames: int, words: Sequence[list[int]]) -> Forced:
+    def force(self, encoded: object, frames: int, words: Sequence[list[int]]) -> Forced:
         """Align the words' tokens to an encoded window."""
         flat = [t for w in words for t in w]
         res = self.model.model.align(encoded, self.sot, [flat], [frames])[0]
@@ -284,7 +285,7 @@ def force_align(
     samples: np.ndarray,
     words: Sequence[SourceWord],
     regions: Sequence[tuple[int, int]],
-    model: Any,
+    model: Whisper | None,
     language: str,
     opts: AlignOptions = DEFAULT_OPTIONS,
     progress: ProgressFn | None = None,
@@ -296,7 +297,8 @@ def force_align(
         samples: the episode, 16 kHz mono float32.
         words: transcript words in order.
         regions: speech regions (ms) from the VAD stage; windows are planned on them.
-        model: a ``faster_whisper.WhisperModel`` (:func:`pipeline.timing.transcribe.load_model`).
+        model: a ``faster_whisper.WhisperModel`` (:func:`pipeline.timing.models.load_model`);
+            None only with ``aligner``.
         language: the spoken language (the tokenizer's).
         opts: engine and matcher options.
         progress: called with (done_ms, total_ms) of audio after each window.
@@ -308,6 +310,7 @@ def force_align(
 
     Raises:
         AlignmentError: when less than ``opts.min_coverage`` of the words could be timed.
+        ValueError: when neither ``model`` nor ``aligner`` is given.
     """
     duration = len(samples) * 1000 // SAMPLE_RATE
     if not regions:
@@ -316,7 +319,13 @@ def force_align(
     vad = list(regions)  # the VAD's verdict, for the fallback's matcher
     regions = heard_regions(regions, samples, duration)
     pieces = cut_long_regions(widen(regions, opts.pack_pad_ms, duration), samples, wopts)
-    whisper: Aligner = aligner if aligner is not None else _Whisper(model, language)
+    whisper: Aligner
+    if aligner is not None:
+        whisper = aligner
+    elif model is not None:
+        whisper = _Whisper(model, language)
+    else:
+        raise ValueError("force_align needs a model or an aligner")
     tokens = [whisper.tokens(w.text) for w in words]
     speech_ms = sum(b - a for a, b in pieces) or 1
     rate = len(words) / speech_ms  # words per ms of speech, for the first guess
@@ -397,7 +406,7 @@ def force_align(
 
 
 def _force_fitting(
-    whisper: Aligner, encoded: Any, frames: int, tokens: Sequence[list[int]], p: int, k: int
+    whisper: Aligner, encoded: object, frames: int, tokens: Sequence[list[int]], p: int, k: int
 ) -> tuple[Forced, int]:
     """Force words ``p .. p+k`` (fewer when their tokens overflow the decoder)."""
     k = max(1, min(k, len(tokens) - p))

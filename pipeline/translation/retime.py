@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypedDict
 
 from pipeline.model import Document, TimedWord, Word
 from pipeline.transcript.sentences import text_length, word_sentences
 from pipeline.translation.beads import Bead, BitextOptions, align_sides, make_side, set_baselines
 from pipeline.translation.embed import Embedder
-from pipeline.translation.pairs import SentenceRef, align_paired, turn_sentences
+from pipeline.translation.pairs import PairCheck, SentenceRef, Stretch, align_paired, turn_sentences
 
 _CLAUSE_END = re.compile(r"[,;:—–]$")
 CLAUSE_REACH = 0.2  # a clause boundary within this share of the sentence beats the exact share
@@ -232,7 +232,54 @@ def _reject_weak_runs(placed: list[Placed], opts: BitextOptions) -> list[Placed]
     return out
 
 
-def _placed_json(p: Placed) -> dict[str, Any]:
+class PlacedJson(TypedDict):
+    """A :class:`Placed` sentence in the ``bitext`` artifact."""
+
+    index: int
+    text: str
+    start_ms: int | None
+    end_ms: int | None
+    status: str
+    margin: float
+    src: list[int]
+    speaker: str | None
+    turn_index: int
+
+
+class ListedJson(TypedDict):
+    """A sentence the QC report lists (not placed with confidence), with its neighbours' times."""
+
+    index: int
+    text: str
+    status: str  # unplaced | gap | low_confidence
+    start_ms: int | None
+    end_ms: int | None
+    prev_end_ms: int | None
+    next_start_ms: int | None
+
+
+class QcJson(TypedDict):
+    """Sentences placed, of all, and the listed ones."""
+
+    placed: int
+    total: int
+    listed: list[ListedJson]
+
+
+class LanguageJson(TypedDict):
+    """One translation language in the ``bitext`` artifact."""
+
+    mode: str  # paired | source-text | translation-only
+    ratio: float
+    source_sentences: int
+    sentences: list[PlacedJson]
+    beads: list[list[list[int] | float]]  # [source sentences, translated sentences, margin]
+    stretches: list[dict[str, object]]
+    failed_pairs: list[dict[str, object]]
+    qc: QcJson
+
+
+def _placed_json(p: Placed) -> PlacedJson:
     return {
         "index": p.index,
         "text": p.text,
@@ -246,10 +293,10 @@ def _placed_json(p: Placed) -> dict[str, Any]:
     }
 
 
-def _qc(placed: Sequence[Placed], opts: BitextOptions) -> dict[str, Any]:
+def _qc(placed: Sequence[Placed], opts: BitextOptions) -> QcJson:
     """Unplaced, gap-timed and low-confidence sentences with their neighbours' times."""
     timed = [p for p in placed if p.start_ms is not None]
-    rows: list[dict[str, Any]] = []
+    rows: list[ListedJson] = []
     for k, p in enumerate(placed):
         low = p.status in ("aligned", "split") and p.margin < opts.min_margin
         if p.status in ("aligned", "split") and not low:
@@ -286,7 +333,7 @@ def run_bitext(
     the recognised words and ``timed`` the transcript's aligned words. The embedder
     is loaded only when there is a translation to align.
     """
-    langs: dict[str, Any] = {}
+    langs: dict[str, LanguageJson] = {}
     jobs: list[tuple[str, str, Document]] = []  # (tgt lang, mode, document with the text)
     if timed is None:
         for lang in doc.languages():
@@ -302,15 +349,15 @@ def run_bitext(
     embedder = get_embedder() if jobs else None
     for tgt, mode, tdoc in jobs:
         assert embedder is not None
-        stretches: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
+        stretches: list[dict[str, object]] = []
+        failed: list[dict[str, object]] = []
         if mode == "paired":
             assert timed is not None
             res = align_paired(tdoc, src_lang, tgt, embedder, opts)
             src = transcript_sentences(res.src_refs, doc, timed)
             tgt_refs, beads, ratio = res.tgt_refs, res.beads, res.ratio
-            stretches = [_slots(s) for s in res.stretches]
-            failed = [_slots(c) for c in res.checks if not c.ok]
+            stretches = [_fields(s) for s in res.stretches]
+            failed = [_fields(c) for c in res.checks if not c.ok]
         else:
             tgt_refs = turn_sentences(
                 [(i, tdoc.turns[i].text) for i in tdoc.speech_indices(tgt)], tgt
@@ -344,5 +391,6 @@ def run_bitext(
     return {"source_language": src_lang, "languages": langs}
 
 
-def _slots(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
+def _fields(obj: Stretch | PairCheck) -> dict[str, object]:
+    """A record's fields by name, in their order."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}

@@ -68,8 +68,8 @@ def test_unknown_stage_and_order(tmp_path: Path) -> None:
 def test_set_overrides_and_relative_paths(tmp_path: Path) -> None:
     path = _write(tmp_path, "inputs:\n  audio: media/a.wav\n")
     cfg = load_config(path, ["asr.model=tiny.en", "segment.profile=bbc", "episode=ep1"])
-    assert cfg.section("asr").model == "tiny.en"
-    assert cfg.section("segment").profile == "bbc"
+    assert cfg.asr.model == "tiny.en"
+    assert cfg.segment.profile == "bbc"
     assert cfg.inputs.audio == tmp_path / "media" / "a.wav"
     assert cfg.episode_dir == tmp_path / "outputs" / "ep1"
 

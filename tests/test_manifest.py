@@ -50,9 +50,9 @@ def test_yaml_manifest_resolves_paths_and_applies_sets(media: Path) -> None:
     cfg = first.config(media.parent / "out")
     assert cfg.episode == "first"
     assert cfg.episode_dir == (media.parent / "out" / "first").resolve()
-    assert cfg.section("asr").model == "tiny.en" and cfg.section("asr").beam_size == 2
+    assert cfg.asr.model == "tiny.en" and cfg.asr.beam_size == 2
     assert cfg.inputs.translations == (media / "ep01.zh.txt",)
-    assert second.config(media.parent / "out").section("asr").model == "base"
+    assert second.config(media.parent / "out").asr.model == "base"
     assert second.sets("asr.model") and not second.sets("asr.cpu_threads")
 
 

@@ -127,18 +127,31 @@ def test_failed_stage_keeps_earlier_artifacts(
 
 
 def test_code_version_hashes_only_the_stage_and_what_it_calls() -> None:
-    from pipeline.run import stages
-    from pipeline.run.runner import _sources, code_version
+    from pipeline.run.codehash import _functions, code_version
+    from pipeline.run.stages import STAGES, subtitles
 
-    names = "\n".join(_sources(stages._segment))
-    assert "def _bitext_spans" in names  # a helper it calls
-    assert "def _transcribe" not in names  # another stage's body
-    assert code_version(("pipeline.timing.transcribe",), stages._transcribe) != code_version(
-        ("pipeline.timing.transcribe",), stages._segment
-    )
-    assert code_version(("pipeline.timing.transcribe",), stages._transcribe) == code_version(
-        ("pipeline.timing.transcribe",), stages._transcribe
-    )
+    names = {f.__name__ for f in _functions(subtitles.segment)}  # type: ignore[arg-type]
+    assert {"segment", "_spans", "_translations"} <= names  # the helpers it calls
+    transcribe, segment = STAGES["transcribe"].run, STAGES["segment"].run
+    assert code_version(transcribe) != code_version(segment)
+    assert code_version(transcribe) == code_version(transcribe)
+
+
+def test_stage_code_is_derived_from_imports() -> None:
+    """The modules a stage depends on come from its body's imports, records included."""
+    from pipeline.run.codehash import stage_modules
+    from pipeline.run.stages import STAGES
+
+    segment = set(stage_modules(STAGES["segment"].run))
+    assert {"pipeline.subtitles.segment", "pipeline.subtitles.stacking"} <= segment
+    assert {"pipeline.subtitles.lines", "pipeline.subtitles.rules", "pipeline.model"} <= segment
+    assert not {m for m in segment if m.startswith(("pipeline.timing", "pipeline.translation"))}
+    align = set(stage_modules(STAGES["align"].run))
+    assert {"pipeline.timing.forced", "pipeline.timing.matching", "pipeline.model"} <= align
+    assert "pipeline.subtitles.segment" not in align
+    assert "pipeline.run.results" in align  # its result's codec
+    # run/config imports every options class lazily: that must not tie a stage to them all
+    assert "pipeline.translation.beads" not in set(stage_modules(STAGES["ingest"].run))
 
 
 def test_refine_moves_early_starts_onto_the_onsets(
@@ -167,10 +180,10 @@ def test_refine_moves_early_starts_onto_the_onsets(
     assert result.exit_code == 0, result.output
 
     def errors(name: str) -> list[int]:
-        from pipeline.run import artifacts as art
+        from pipeline.run.results import words_from_json
 
         data = json.loads((tmp_path / name).read_text(encoding="utf-8"))
-        timed = art.words_from_json(data["words"])
+        timed = words_from_json(data["words"])
         return [abs((w.start_ms or 0) - t.start_ms) for w, t in zip(timed, truth, strict=True)]
 
     assert max(errors("05_align.json")) >= 60

@@ -12,13 +12,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.run.config import Override, PipelineConfig
+    from pipeline.run.context import ProgressFn
 
 app = typer.Typer(
     name="subweave",
@@ -74,7 +78,7 @@ def _clock(ms: int) -> str:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
+def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
     if not enabled:
         yield None
         return
@@ -85,7 +89,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err_console, transient=True) as bar:
-        tasks: dict[str, Any] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -96,7 +100,9 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield update
 
 
-def _run(cfg: Any, *, from_stage: str | None, only: str | None, force: bool, quiet: bool) -> None:
+def _run(
+    cfg: PipelineConfig, *, from_stage: str | None, only: str | None, force: bool, quiet: bool
+) -> None:
     from pipeline.run.runner import StageOutcome, run_episode
 
     def said(outcome: StageOutcome) -> None:
@@ -169,55 +175,60 @@ def align(
     transcript (or --translation) also `<stem>.zh.*` and `<stem>.en-zh.*`. Running it
     again skips every stage whose inputs did not change.
     """
-    from pipeline.run.config import load_config
+    from pipeline.run.config import Override, load_config
 
     sets = [
-        f"inputs.audio={json.dumps(str(audio.resolve()))}",
-        f"inputs.transcript={json.dumps(str(transcript.resolve()))}",
+        Override.of("inputs.audio", str(audio.resolve()), f"AUDIO {audio}"),
+        Override.of("inputs.transcript", str(transcript.resolve()), f"TRANSCRIPT {transcript}"),
     ]
     if translation:
         paths = [str(p.resolve()) for p in translation]
-        sets.append(f"inputs.translations={json.dumps(paths)}")
+        sets.append(Override.of("inputs.translations", paths, "--translation"))
     sets += _output_sets(out, config, model)
     try:
         cfg = load_config(config, sets)
         if not translation and _translation_only(transcript, cfg.inputs.format, cfg):
             if not quiet:
                 err_console.print(
-                    f"{transcript.name} holds no {cfg.section('asr').language or 'English'} "
+                    f"{transcript.name} holds no {cfg.asr.language or 'English'} "
                     "speech: timing it as a translation (as `subweave retime` does)",
                     highlight=False,
                 )
-            cfg = load_config(config, [*sets, "stages=[" + ", ".join(RETIME_STAGES) + "]"])
+            cfg = load_config(config, [*sets, Override.of("stages", list(RETIME_STAGES), "retime")])
         _run(cfg, from_stage=None, only=None, force=force, quiet=quiet)
     except PipelineError as err:
         raise _fail(err) from None
 
 
-def _output_sets(out: Path | None, config: Path | None, model: str | None) -> list[str]:
-    """``--set`` overrides for the options align and retime share."""
-    sets: list[str] = []
+def _output_sets(out: Path | None, config: Path | None, model: str | None) -> list[Override]:
+    """Config overrides for the options align and retime share."""
+    from pipeline.run.config import Override
+
+    sets: list[Override] = []
     if out is not None:
-        sets += [f"output.dir={json.dumps(str(out.resolve()))}", "output.per_episode_dir=false"]
+        sets += [
+            Override.of("output.dir", str(out.resolve()), f"--out {out}"),
+            Override.of("output.per_episode_dir", False, f"--out {out}"),
+        ]
     elif config is None:
-        sets.append(f"output.dir={json.dumps(str(Path('outputs').resolve()))}")
+        sets.append(Override.of("output.dir", str(Path("outputs").resolve()), "outputs/"))
     if model is not None:
-        sets.append(f"asr.model={json.dumps(model)}")
+        sets.append(Override.of("asr.model", model, f"--model {model}"))
     return sets
 
 
-def _translation_only(transcript: Path, fmt: str, cfg: Any) -> bool:
+def _translation_only(transcript: Path, fmt: str, cfg: PipelineConfig) -> bool:
     """Whether TRANSCRIPT has speech only in languages other than the audio's."""
     from pipeline.transcript import read_transcript
 
     if "align" not in cfg.stages or "bitext" not in cfg.stages:
         return False
-    spoken = str(cfg.section("asr").language or "en")
+    spoken = str(cfg.asr.language or "en")
     langs = read_transcript(transcript, fmt).languages()
     return bool(langs) and spoken not in langs
 
 
-def _check_is_translation(path: Path, cfg: Any) -> None:
+def _check_is_translation(path: Path, cfg: PipelineConfig) -> None:
     """A file holding only the spoken language is a transcript: retime would time nothing.
 
     Raises:
@@ -226,7 +237,7 @@ def _check_is_translation(path: Path, cfg: Any) -> None:
     from pipeline.errors import ConfigError
     from pipeline.transcript import read_transcript
 
-    spoken = str(cfg.section("asr").language or "en")
+    spoken = str(cfg.asr.language or "en")
     langs = read_transcript(path, cfg.inputs.format).languages()
     if langs and all(lang == spoken for lang in langs):
         raise ConfigError(
@@ -269,21 +280,21 @@ def retime(
     aligned first and the translation follows its sentences (also writing `<stem>.en.*`
     and the stacked `<stem>.en-<lang>.*`).
     """
-    from pipeline.run.config import load_config
+    from pipeline.run.config import Override, load_config
 
-    sets = [f"inputs.audio={json.dumps(str(audio.resolve()))}"]
+    sets = [Override.of("inputs.audio", str(audio.resolve()), f"AUDIO {audio}")]
     if source_text is not None:
         sets += [
-            f"inputs.transcript={json.dumps(str(source_text.resolve()))}",
-            f"inputs.translations={json.dumps([str(translation.resolve())])}",
-            "stages=[" + ", ".join(SOURCE_TEXT_STAGES) + "]",
+            Override.of("inputs.transcript", str(source_text.resolve()), "--source-text"),
+            Override.of("inputs.translations", [str(translation.resolve())], "TRANSLATION"),
+            Override.of("stages", list(SOURCE_TEXT_STAGES), "retime --source-text"),
         ]
     else:
         sets += [
-            f"inputs.transcript={json.dumps(str(translation.resolve()))}",
-            "inputs.translations=[]",
-            "stages=[" + ", ".join(RETIME_STAGES) + "]",
-            "output.words_json=false",
+            Override.of("inputs.transcript", str(translation.resolve()), "TRANSLATION"),
+            Override.of("inputs.translations", [], "retime"),
+            Override.of("stages", list(RETIME_STAGES), "retime"),
+            Override.of("output.words_json", False, "retime"),
         ]
     sets += _output_sets(out, config, model)
     try:

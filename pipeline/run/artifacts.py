@@ -1,8 +1,10 @@
-"""JSON codecs for stage artifacts, and atomic file writing.
+"""Artifact files: atomic writing, JSON reading with its types, content hashes.
 
-Records stay typed inside the pipeline; JSON exists only at the artifact
-boundary (one file per stage under the episode folder), so a run can resume
-from any stage and a person can read what each stage decided.
+Records stay typed inside the pipeline; JSON exists only at the artifact boundary (one file per
+stage under the episode folder, see :mod:`pipeline.run.results`), so a run can resume from any
+stage and a person can read what each stage decided. :data:`Json` is what such a file holds;
+the ``as_*`` helpers narrow one value to the type a codec expects, and fail with a
+:class:`ValueError` (an artifact someone edited by hand) instead of a type error later.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
-from pipeline.model import Cue, Document, Recognition, TimedWord, Track, Turn, Word
+Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
+JsonObject: TypeAlias = dict[str, Json]
 
 
 def _umask() -> int:
@@ -50,14 +52,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Json) -> None:
     """Atomic pretty JSON (UTF-8, non-ASCII kept readable)."""
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def read_json(path: Path) -> Any:
-    """Read a JSON artifact."""
-    return json.loads(path.read_text(encoding="utf-8"))
+def read_json(path: Path) -> Json:
+    """Read a JSON file."""
+    data: Json = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def read_object(path: Path) -> JsonObject:
+    """Read a JSON file that holds an object (every artifact does)."""
+    return as_object(read_json(path))
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -74,91 +82,53 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# --- records <-> JSON ------------------------------------------------------
+# --- narrowing one JSON value --------------------------------------------------
 
 
-def recognition_to_json(rec: Recognition) -> dict[str, Any]:
-    """ASR result as JSON (times stay integer ms inside artifacts)."""
-    return {
-        "language": rec.language,
-        "duration_ms": rec.duration_ms,
-        "model": rec.model,
-        "words": [[w.text, w.start_ms, w.end_ms, round(w.probability, 4)] for w in rec.words],
-    }
+def _wrong(value: Json, expected: str) -> ValueError:
+    return ValueError(f"expected {expected} in an artifact, found {type(value).__name__}")
 
 
-def recognition_from_json(data: dict[str, Any]) -> Recognition:
-    """Inverse of :func:`recognition_to_json`."""
-    words = tuple(Word(t, int(s), int(e), float(p)) for t, s, e, p in data["words"])
-    return Recognition(data["language"], int(data["duration_ms"]), words, data.get("model", ""))
+def as_object(value: Json) -> JsonObject:
+    """``value`` as a JSON object."""
+    if not isinstance(value, dict):
+        raise _wrong(value, "an object")
+    return value
 
 
-def document_to_artifact(doc: Document) -> dict[str, Any]:
-    """Every field of a Document, including subtitle priors."""
-    return {
-        "format": doc.format,
-        "encoding": doc.encoding,
-        "turns": [
-            {
-                "speaker": t.speaker,
-                "lang": t.lang,
-                "text": t.text,
-                "role": t.role,
-                "first_line": t.first_line,
-                "last_line": t.last_line,
-                "prior_start_ms": t.prior_start_ms,
-                "prior_end_ms": t.prior_end_ms,
-            }
-            for t in doc.turns
-        ],
-        "pairs": [list(p) for p in doc.pairs],
-    }
+def as_list(value: Json) -> list[Json]:
+    """``value`` as a JSON array."""
+    if not isinstance(value, list):
+        raise _wrong(value, "an array")
+    return value
 
 
-def document_from_artifact(data: dict[str, Any]) -> Document:
-    """Inverse of :func:`document_to_artifact`."""
-    turns = tuple(Turn(**t) for t in data["turns"])
-    pairs = tuple((int(a), int(b)) for a, b in data["pairs"])
-    return Document(turns, pairs, data.get("format", ""), data.get("encoding", "utf-8"))
+def as_str(value: Json) -> str:
+    """``value`` as a string."""
+    if not isinstance(value, str):
+        raise _wrong(value, "a string")
+    return value
 
 
-def words_to_json(words: Iterable[TimedWord]) -> list[list[Any]]:
-    """Timed words as compact rows."""
-    return [[w.text, w.start_ms, w.end_ms, w.status, w.speaker, w.turn_index] for w in words]
+def as_int(value: Json) -> int:
+    """``value`` as an integer (JSON booleans are not integers here)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong(value, "an integer")
+    return value
 
 
-def words_from_json(rows: Iterable[list[Any]]) -> tuple[TimedWord, ...]:
-    """Inverse of :func:`words_to_json`."""
-    return tuple(TimedWord(t, s, e, st, sp, int(ti)) for t, s, e, st, sp, ti in rows)
+def as_float(value: Json) -> float:
+    """``value`` as a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong(value, "a number")
+    return float(value)
 
 
-def track_to_json(track: Track) -> dict[str, Any]:
-    """A track as JSON."""
-    return {
-        "langs": list(track.langs),
-        "cues": [
-            {
-                "start_ms": c.start_ms,
-                "end_ms": c.end_ms,
-                "lines": {k: list(v) for k, v in c.lines.items()},
-                "speaker": c.speaker,
-                "turn_index": c.turn_index,
-            }
-            for c in track.cues
-        ],
-    }
+def opt_int(value: Json) -> int | None:
+    """``value`` as an integer, or None."""
+    return None if value is None else as_int(value)
 
 
-def track_from_json(data: dict[str, Any]) -> Track:
-    """Inverse of :func:`track_to_json`."""
-    cues = tuple(
-        Cue(
-            int(c["start_ms"]),
-            int(c["end_ms"]),
-            {k: tuple(v) for k, v in c["lines"].items()},
-            c.get("speaker"),
-            int(c.get("turn_index", -1)),
-        )
-        for c in data["cues"]
-    )
-    return Track(tuple(data["langs"]), cues)
+def opt_str(value: Json) -> str | None:
+    """``value`` as a string, or None."""
+    return None if value is None else as_str(value)

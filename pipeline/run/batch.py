@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from pipeline.errors import ConfigError, PipelineError, StageError, output_error
 from pipeline.run import artifacts as art
-from pipeline.run.config import PipelineConfig
+from pipeline.run.config import Override, PipelineConfig
 from pipeline.run.manifest import Manifest, load_manifest
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def plan(
     threads = max(1, (cores or _cores()) // max(1, workers))
     jobs: list[Job] = []
     for spec in manifest.episodes:
-        extra = () if spec.sets("asr.cpu_threads") else (f"asr.cpu_threads={threads}",)
+        extra = () if spec.sets("asr.cpu_threads") else (Override.of("asr.cpu_threads", threads),)
         try:
             cfg = spec.config(out_dir, extra)
         except ConfigError as err:
@@ -362,7 +362,7 @@ def _run_pool(batch: _Batch, jobs: list[Job]) -> bool:
                 batch.stage(*event)
 
         threading.Thread(target=pump, name="batch-progress", daemon=True).start()
-    warm = next((j.config.section("asr") for j in jobs if "transcribe" in j.config.stages), None)
+    warm = next((j.config.asr for j in jobs if j.config.uses_model), None)
     pool = ProcessPoolExecutor(
         max_workers=min(batch.workers, len(jobs)),
         mp_context=ctx,
@@ -443,7 +443,7 @@ def _ray_cores(ray: Any, workers: int) -> int:
 
 def _run_ray(batch: _Batch, jobs: list[Job], ray: Any, options: RayOptions) -> bool:
     """At most ``workers`` episodes in flight as Ray tasks; True when interrupted."""
-    threads = jobs[0].config.section("asr").cpu_threads if jobs else 1
+    threads = jobs[0].config.asr.cpu_threads if jobs else 1
     task = ray.remote(_ray_task).options(
         num_cpus=options.num_cpus if options.num_cpus is not None else max(1, threads),
         num_gpus=options.num_gpus,

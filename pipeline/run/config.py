@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.audio.speech import VadOptions
+    from pipeline.subtitles.segment import SegmentOptions
+    from pipeline.timing.onsets import OnsetOptions
+    from pipeline.timing.records import AlignOptions
+    from pipeline.timing.transcribe import AsrOptions
+    from pipeline.translation.beads import BitextOptions
 
 STAGE_ORDER: tuple[str, ...] = (
     "ingest",
@@ -77,51 +86,62 @@ class _RawConfig(_Strict):
     inputs: InputsConfig = InputsConfig()
     output: OutputConfig = OutputConfig()
     stages: tuple[str, ...] = DEFAULT_STAGES
-    vad: dict[str, Any] = {}
-    asr: dict[str, Any] = {}
-    align: dict[str, Any] = {}
-    segment: dict[str, Any] = {}
-    bitext: dict[str, Any] = {}
-    refine: dict[str, Any] = {}
+    vad: dict[str, object] = {}
+    asr: dict[str, object] = {}
+    align: dict[str, object] = {}
+    segment: dict[str, object] = {}
+    bitext: dict[str, object] = {}
+    refine: dict[str, object] = {}
 
 
-def _section_types() -> dict[str, type[Any]]:
-    """Options dataclass of each component section (imports are cheap: no models)."""
-    from pipeline.audio.decode import VadOptions
-    from pipeline.subtitles.segment import SegmentOptions
-    from pipeline.timing.matching import AlignOptions
-    from pipeline.timing.onsets import OnsetOptions
-    from pipeline.timing.transcribe import AsrOptions
-    from pipeline.translation.beads import BitextOptions
+SECTIONS = ("vad", "asr", "align", "segment", "bitext", "refine")
 
-    return {
-        "vad": VadOptions,
-        "asr": AsrOptions,
-        "align": AlignOptions,
-        "segment": SegmentOptions,
-        "bitext": BitextOptions,
-        "refine": OnsetOptions,
-    }
+#: What the run times. ``transcript``: the spoken text is given (English only, or with its
+#: translations paired or in separate files: the parsed inputs say which). ``translation-only``:
+#: only a translation (or a translated subtitle file) is given; it is timed against the
+#: recognised speech. Decided once, from the stages, when the config is built.
+RunKind = Literal["transcript", "translation-only"]
+
+
+def artifact_name(stage: str) -> str:
+    """File name of a stage's artifact in the episode folder: ``05_align.json``."""
+    return f"{STAGE_ORDER.index(stage) + 1:02d}_{stage}.json"
 
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """The validated configuration of one episode run."""
+    """The validated configuration of one episode run: a typed tree, one record per section."""
 
     episode: str
     inputs: InputsConfig
     output: OutputConfig
     stages: tuple[str, ...]
-    sections: dict[str, Any] = field(default_factory=dict)
+    vad: VadOptions
+    asr: AsrOptions
+    align: AlignOptions
+    segment: SegmentOptions
+    bitext: BitextOptions
+    refine: OnsetOptions
+    kind: RunKind = "transcript"
     source: Path | None = None
 
-    def section(self, name: str) -> Any:
-        """The options object of component section ``name`` (vad, asr, align, segment)."""
-        return self.sections[name]
+    def section_dict(self, name: str) -> dict[str, object]:
+        """Plain-data view of a component section (for fingerprints and artifacts)."""
+        options: object = getattr(self, name)
+        assert dataclasses.is_dataclass(options) and not isinstance(options, type)
+        return dataclasses.asdict(options)
 
-    def section_dict(self, name: str) -> dict[str, Any]:
-        """Plain-data view of a section (for fingerprints and artifacts)."""
-        return dataclasses.asdict(self.sections[name])
+    @property
+    def translation_only(self) -> bool:
+        """Whether only a translation is timed (no transcript words are aligned)."""
+        return self.kind == "translation-only"
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether the run loads the Whisper model (transcription or the forced engine)."""
+        return "transcribe" in self.stages or (
+            "align" in self.stages and self.align.engine == "forced"
+        )
 
     @property
     def episode_dir(self) -> Path:
@@ -134,7 +154,7 @@ class PipelineConfig:
 # --- YAML with line numbers -------------------------------------------------
 
 
-def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
+def _compose(text: str, path: Path) -> tuple[dict[str, object], dict[tuple[str, ...], int]]:
     """Load YAML and remember the 1-based line of every mapping key."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -154,8 +174,12 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
                 walk(value, here)
 
     walk(node, ())
-    data = yaml.safe_load(text) if node is not None else {}
-    return data if data is not None else {}, lines
+    data: object = yaml.safe_load(text) if node is not None else {}
+    if data is None:
+        return {}, lines
+    if not isinstance(data, dict):
+        raise ConfigError("a config must be a mapping of sections", path=path, line=1)
+    return data, lines
 
 
 def _line_for(lines: dict[tuple[str, ...], int], loc: tuple[str, ...]) -> int | None:
@@ -166,7 +190,12 @@ def _line_for(lines: dict[tuple[str, ...], int], loc: tuple[str, ...]) -> int | 
     return None
 
 
-def _build_section(name: str, cls: type[Any], values: dict[str, Any], where: _Where) -> Any:
+S = TypeVar("S")
+
+
+def _build_section(name: str, cls: type[S], values: dict[str, object], where: _Where) -> S:
+    """Validate one component section into its options dataclass."""
+    assert dataclasses.is_dataclass(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     for key in values:
         if key not in known:
@@ -184,18 +213,42 @@ def _build_section(name: str, cls: type[Any], values: dict[str, Any], where: _Wh
 
 
 @dataclass(frozen=True)
+class Override:
+    """One value set from outside the config file, merged into its data before validation.
+
+    Attributes:
+        keys: the dotted key, split: ``("asr", "model")``.
+        value: the value as data (a ``--set`` value is read as YAML once, when parsed).
+        origin: what the user wrote, for errors: ``--set asr.model=tiny.en``, ``--model x``.
+    """
+
+    keys: tuple[str, ...]
+    value: object
+    origin: str = ""
+
+    @classmethod
+    def of(cls, key: str, value: object, origin: str = "") -> Override:
+        """An override of dotted ``key``; ``origin`` defaults to the ``--set`` spelling."""
+        return cls(tuple(key.split(".")), value, origin or f"--set {key}={value}")
+
+    @property
+    def key(self) -> str:
+        return ".".join(self.keys)
+
+
+@dataclass(frozen=True)
 class _Where:
     path: Path | None
     lines: dict[tuple[str, ...], int]
-    overridden: dict[tuple[str, ...], str] = field(default_factory=dict)  # key -> "--set" item
+    overridden: dict[tuple[str, ...], str] = field(default_factory=dict)  # key -> its origin
 
     def error(self, message: str, loc: tuple[str, ...], hint: str | None = None) -> ConfigError:
-        """The error, blamed on the ``--set`` that gave the key when one did, else on the
+        """The error, blamed on the override that gave the key when one did, else on the
         config file's line."""
         for n in range(len(loc), 0, -1):
-            item = self.overridden.get(loc[:n])
-            if item is not None:
-                return ConfigError(f"--set {item}: {message}", hint=hint)
+            origin = self.overridden.get(loc[:n])
+            if origin is not None:
+                return ConfigError(f"{origin}: {message}", hint=hint)
         return ConfigError(message, path=self.path, line=_line_for(self.lines, loc), hint=hint)
 
 
@@ -207,8 +260,8 @@ def _resolve(p: Path | None, base: Path) -> Path | None:
     return Path(os.path.normpath(p if p.is_absolute() else base / p))
 
 
-def parse_override(item: str) -> tuple[tuple[str, ...], Any]:
-    """``asr.model=tiny.en`` -> (("asr", "model"), "tiny.en"); the value is read as YAML.
+def parse_override(item: str) -> Override:
+    """``asr.model=tiny.en`` -> ``Override(("asr", "model"), "tiny.en")``; the value is YAML.
 
     Raises:
         ConfigError: when ``item`` has no ``=`` or an empty key.
@@ -219,25 +272,24 @@ def parse_override(item: str) -> tuple[tuple[str, ...], Any]:
             f"--set expects key=value, got {item!r}", hint="e.g. --set asr.model=tiny.en"
         )
     value = yaml.safe_load(raw) if raw.strip() else None
-    return tuple(k.strip() for k in key.split(".")), value
+    return Override(tuple(k.strip() for k in key.split(".")), value, f"--set {item}")
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``--set`` overrides to raw config data (unknown keys fail later, by name)."""
+def apply_overrides(data: dict[str, object], overrides: Iterable[Override]) -> dict[str, object]:
+    """Merge overrides into raw config data (unknown keys fail later, by name)."""
     for item in overrides:
-        keys, value = parse_override(item)
         target = data
-        for k in keys[:-1]:
+        for k in item.keys[:-1]:
             nxt = target.setdefault(k, {})
             if not isinstance(nxt, dict):
-                raise ConfigError(f"--set {item}: '{k}' is not a section")
+                raise ConfigError(f"{item.origin}: '{k}' is not a section")
             target = nxt
-        target[keys[-1]] = value
+        target[item.keys[-1]] = item.value
     return data
 
 
 def build_config(
-    data: dict[str, Any],
+    data: dict[str, object],
     *,
     base: Path,
     source: Path | None = None,
@@ -289,10 +341,14 @@ def build_config(
             ("inputs", "format"),
             f"formats: auto, {', '.join(sorted(READER_FORMATS))}",
         )
-    sections = {
-        name: _build_section(name, cls, getattr(raw, name), where)
-        for name, cls in _section_types().items()
-    }
+    from pipeline.audio.speech import VadOptions
+    from pipeline.subtitles.segment import SegmentOptions
+    from pipeline.timing.onsets import OnsetOptions
+    from pipeline.timing.records import AlignOptions
+    from pipeline.timing.transcribe import AsrOptions
+    from pipeline.translation.beads import BitextOptions
+
+    align = _build_section("align", AlignOptions, raw.align, where)
     inputs = InputsConfig(
         audio=_resolve(raw.inputs.audio, base),
         transcript=_resolve(raw.inputs.transcript, base),
@@ -312,7 +368,7 @@ def build_config(
             "use a plain name such as ep01 (no '/', '\\' or '..')",
         )
     stages = raw.stages
-    if sections["align"].engine == "forced" and "align" in stages:
+    if align.engine == "forced" and "align" in stages:
         # The forced engine times the transcript without transcribing the episode; only a
         # translation timed without its source text needs transcription (no align stage).
         stages = tuple(s for s in stages if s != "transcribe")
@@ -321,18 +377,28 @@ def build_config(
         inputs=inputs,
         output=output,
         stages=stages,
-        sections=sections,
+        vad=_build_section("vad", VadOptions, raw.vad, where),
+        asr=_build_section("asr", AsrOptions, raw.asr, where),
+        align=align,
+        segment=_build_section("segment", SegmentOptions, raw.segment, where),
+        bitext=_build_section("bitext", BitextOptions, raw.bitext, where),
+        refine=_build_section("refine", OnsetOptions, raw.refine, where),
+        kind="transcript" if "align" in stages else "translation-only",
         source=source,
     )
 
 
-def load_config(path: Path | None, overrides: list[str] | None = None) -> PipelineConfig:
-    """Read a YAML config (or the defaults when ``path`` is None) and apply ``--set`` overrides.
+def load_config(
+    path: Path | None, overrides: Iterable[Override | str] | None = None
+) -> PipelineConfig:
+    """Read a YAML config (or the defaults when ``path`` is None) and merge ``overrides``.
+
+    ``overrides`` are :class:`Override` values, or ``--set`` items (``key=value``) parsed here.
 
     Raises:
         ConfigError: when the file is missing or invalid.
     """
-    data: dict[str, Any] = {}
+    data: dict[str, object] = {}
     lines: dict[tuple[str, ...], int] = {}
     base = Path.cwd()
     if path is not None:
@@ -342,6 +408,7 @@ def load_config(path: Path | None, overrides: list[str] | None = None) -> Pipeli
             raise ConfigError(f"cannot read config: {err}", path=path) from err
         data, lines = _compose(text, path)
         base = path.resolve().parent
-    data = apply_overrides(data, list(overrides or []))
-    given = {parse_override(item)[0]: item for item in overrides or []}
+    items = [o if isinstance(o, Override) else parse_override(o) for o in overrides or ()]
+    data = apply_overrides(data, items)
+    given = {o.keys: o.origin for o in items}
     return build_config(data, base=base, source=path, lines=lines, overridden=given)

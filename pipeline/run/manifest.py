@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.run.config import PipelineConfig, apply_overrides, build_config, parse_override
+from pipeline.run.config import Override, PipelineConfig, apply_overrides, build_config
 
 EPISODE_KEYS = ("id", "audio", "transcript", "translations", "set")
 TOP_KEYS = ("defaults", "episodes")
@@ -80,7 +79,7 @@ class EpisodeSpec:
         audio: episode audio or video.
         transcript: the transcript to align.
         translations: translations paired turn by turn with the transcript.
-        overrides: ``key=value`` items (values as JSON, which is YAML), defaults first.
+        overrides: config values as data (``set:`` of the entry after ``defaults``).
         line: the manifest line the entry starts on.
     """
 
@@ -88,10 +87,10 @@ class EpisodeSpec:
     audio: Path
     transcript: Path
     translations: tuple[Path, ...] = ()
-    overrides: tuple[str, ...] = ()
+    overrides: tuple[Override, ...] = ()
     line: int | None = None
 
-    def config(self, out_dir: Path, extra: tuple[str, ...] = ()) -> PipelineConfig:
+    def config(self, out_dir: Path, extra: tuple[Override, ...] = ()) -> PipelineConfig:
         """The episode's run config: outputs under ``out_dir/<id>/``; ``extra`` applied last.
 
         Raises:
@@ -100,8 +99,8 @@ class EpisodeSpec:
         data = apply_overrides({}, [*self.overrides, *extra, *self._managed(out_dir)])
         return build_config(data, base=self.audio.parent)
 
-    def _managed(self, out_dir: Path) -> list[str]:
-        items = {
+    def _managed(self, out_dir: Path) -> list[Override]:
+        items: dict[str, object] = {
             "episode": self.id,
             "inputs.audio": str(self.audio),
             "inputs.transcript": str(self.transcript),
@@ -109,11 +108,11 @@ class EpisodeSpec:
             "output.dir": str(out_dir.resolve()),
             "output.per_episode_dir": True,
         }
-        return [f"{k}={json.dumps(v)}" for k, v in items.items()]
+        return [Override.of(k, v, f"batch's {k}") for k, v in items.items()]
 
     def sets(self, key: str) -> bool:
         """Whether this episode's overrides set ``key`` (e.g. ``asr.cpu_threads``)."""
-        return any(item.partition("=")[0].strip() == key for item in self.overrides)
+        return any(item.key == key for item in self.overrides)
 
 
 @dataclass(frozen=True)
@@ -164,15 +163,15 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def _check_sets(
     sets: Any, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int], col: _Collector
-) -> list[tuple[str, int | None]]:
-    """``set``/``defaults`` as (``key=value``, line) items; bad shapes are reported."""
+) -> list[tuple[Override, int | None]]:
+    """``set``/``defaults`` as (override, line) items; bad shapes are reported."""
     line = lines.get(where)
     if sets is None:
         return []
     if not isinstance(sets, dict):
         col.add(f"'{where[-1]}' must be a mapping of config keys to values", line)
         return []
-    items: list[tuple[str, int | None]] = []
+    items: list[tuple[Override, int | None]] = []
     for key, value in _flatten(sets).items():
         top = key.split(".", 1)[0]
         key_line = lines.get((*where, key)) or lines.get((*where, top)) or line
@@ -183,28 +182,27 @@ def _check_sets(
                 "give inputs as audio/transcript/translations, outputs with --out",
             )
             continue
-        items.append((f"{key}={json.dumps(value, default=str)}", key_line))
+        items.append((Override.of(key, value, f"set {key}"), key_line))
     return items
 
 
 def _validate_sets(
-    items: list[tuple[str, int | None]], base: Path, col: _Collector
-) -> tuple[str, ...]:
+    items: list[tuple[Override, int | None]], base: Path, col: _Collector
+) -> tuple[Override, ...]:
     """Check each override alone, so that every bad key is reported, not just the first."""
-    ok: list[str] = []
+    ok: list[Override] = []
     for item, line in items:
         try:
-            parse_override(item)
-            build_config(apply_overrides({}, [item, "episode=x"]), base=base)
+            build_config(apply_overrides({}, [item, Override.of("episode", "x")]), base=base)
         except ConfigError as err:
-            key = item.partition("=")[0]
+            key = item.key
             message = err.message
             if key not in message:  # "'asr': value error ..." -> "'asr.beam_size': ..."
                 message = f"'{key}': " + re.sub(r"^'[^']*': ", "", message)
             col.add(message, line, err.hint)
             continue
         except ValueError as err:  # an options dataclass rejected the value
-            col.add(f"'{item.partition('=')[0]}': {err}", line)
+            col.add(f"'{item.key}': {err}", line)
             continue
         ok.append(item)
     return tuple(ok)
@@ -232,7 +230,7 @@ def _episode(
     idx: int,
     lines: dict[tuple[Any, ...], int],
     base: Path,
-    defaults: tuple[str, ...],
+    defaults: tuple[Override, ...],
     col: _Collector,
 ) -> EpisodeSpec | None:
     at = ("episodes", idx)

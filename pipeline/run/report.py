@@ -1,27 +1,55 @@
 """QC report of one episode run: what was timed, what was not, how the tracks read.
 
-The report is the place a user looks first when something is off: coverage,
-every transcript span that no audio supports (so it got no cue), and each
-track's lint summary.
+The report is the place a user looks first when something is off: coverage, every transcript
+span that no audio supports (so it got no cue), and each track's lint summary. It is built from
+the stages' typed results (:class:`ReportInputs`), never from the run's context or files.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 from pipeline.model import TimedWord
-from pipeline.run import artifacts as art
-
-if TYPE_CHECKING:
-    from pipeline.run.stages import Context
+from pipeline.run.artifacts import Json, JsonObject
+from pipeline.run.results import (
+    AlignResult,
+    BitextResult,
+    IngestResult,
+    ParseResult,
+    SegmentResult,
+    WriteResult,
+)
 
 MAX_SPAN_TEXT = 200  # characters of an unspoken span shown in the report
 
 
-def unspoken_spans(words: tuple[TimedWord, ...]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ReportInputs:
+    """The results a report is made of (``aligned`` is None when only a translation is timed)."""
+
+    episode: str
+    language: str
+    ingest: IngestResult
+    parse: ParseResult
+    aligned: AlignResult | None
+    bitext: BitextResult | None
+    segment: SegmentResult
+    write: WriteResult | None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report as JSON (``data``) and its summary (what the report stage's artifact keeps)."""
+
+    data: JsonObject
+    summary: JsonObject
+    bitext: BitextResult | None = None
+
+
+def unspoken_spans(words: tuple[TimedWord, ...]) -> list[Json]:
     """Runs of consecutive unspoken words, with the times of their timed neighbours."""
-    spans: list[dict[str, Any]] = []
+    spans: list[Json] = []
     i = 0
     while i < len(words):
         if words[i].status != "unspoken":
@@ -47,104 +75,98 @@ def unspoken_spans(words: tuple[TimedWord, ...]) -> list[dict[str, Any]]:
     return spans
 
 
-def build_report(ctx: Context) -> dict[str, Any]:
-    """Collect the QC figures of a finished run from its artifacts."""
-    stages = ctx.config.stages
-    if "align" in stages:
-        from pipeline.run.stages import aligned_words
+def build_report(inputs: ReportInputs) -> Report:
+    """Collect the QC figures of a finished run from its results."""
+    from pipeline.subtitles.lint import lint_track
 
-        aligned = aligned_words(ctx)
-    else:  # translation only: nothing of the transcript was aligned word by word
-        from pipeline.run.stages import source_language
-
-        aligned = {"language": source_language(ctx), "words": [], "coverage": 0.0}
-        aligned.update(aligned=0, interpolated=0, unspoken=0)
-    words = art.words_from_json(aligned["words"])
-    tracks = [art.track_from_json(t) for t in ctx.artifact("segment")["tracks"]]
-    parsed = art.document_from_artifact(ctx.artifact("parse")["document"])
-    not_speech = [
+    aligned = inputs.aligned
+    words = aligned.words if aligned is not None else ()
+    not_speech: list[Json] = [
         {"index": i, "role": t.role, "lines": [t.first_line, t.last_line], "text": t.text[:120]}
-        for i, t in enumerate(parsed.turns)
+        for i, t in enumerate(inputs.parse.document.turns)
         if t.role != "speech"
     ]
-    track_rows: list[dict[str, Any]] = []
-    for track in tracks:
-        row: dict[str, Any] = {"code": track.code, "cues": len(track.cues)}
-        try:
-            from pipeline.subtitles.lint import lint_track
-
-            result = lint_track(track, track.langs[-1])
-            row["lint_hard"] = result.hard_count
-            row["lint_total"] = len(result.violations)
-        except ImportError:  # lint is optional in a trimmed install
-            pass
-        track_rows.append(row)
-    files = ctx.artifact("write").get("files", {}) if "write" in ctx.config.stages else {}
-    summary = {
-        "episode": ctx.config.episode,
-        "language": aligned["language"],
-        "duration_s": ctx.artifact("ingest")["duration_ms"] / 1000,
+    track_rows: list[Json] = []
+    for track in inputs.segment.tracks:
+        result = lint_track(track, track.langs[-1])
+        track_rows.append(
+            {
+                "code": track.code,
+                "cues": len(track.cues),
+                "lint_hard": result.hard_count,
+                "lint_total": len(result.violations),
+            }
+        )
+    files = inputs.write.files if inputs.write is not None else {}
+    summary: JsonObject = {
+        "episode": inputs.episode,
+        "language": inputs.language,
+        "duration_s": inputs.ingest.duration_ms / 1000,
         "words": len(words),
-        "aligned": aligned["aligned"],
-        "interpolated": aligned["interpolated"],
-        "unspoken": aligned["unspoken"],
-        "coverage": round(float(aligned["coverage"]), 4),
+        "aligned": aligned.aligned if aligned is not None else 0,
+        "interpolated": aligned.interpolated if aligned is not None else 0,
+        "unspoken": aligned.unspoken if aligned is not None else 0,
+        "coverage": round(aligned.coverage, 4) if aligned is not None else 0.0,
         "tracks": track_rows,
     }
-    report: dict[str, Any] = {
+    data: JsonObject = {
         "summary": summary,
         "unspoken_spans": unspoken_spans(words),
         "not_speech_turns": not_speech,
-        "files": sorted(files),
+        "files": list(sorted(files)),
     }
-    if "bitext" in stages:
-        report["bitext"] = bitext_section(ctx.artifact("bitext"))
+    if inputs.bitext is not None:
+        data["bitext"] = bitext_section(inputs.bitext)
         summary["translations"] = {
-            lang: {k: v for k, v in data.items() if k in ("mode", "placed", "total", "listed")}
-            for lang, data in report["bitext"].items()
+            lang: {
+                "mode": t.mode,
+                "placed": t.placed,
+                "total": t.total,
+                "listed": len(t.doubtful),
+            }
+            for lang, t in inputs.bitext.languages.items()
         }
-    return report
+    return Report(data, summary, inputs.bitext)
 
 
-def bitext_section(data: dict[str, Any]) -> dict[str, Any]:
+def bitext_section(bitext: BitextResult) -> JsonObject:
     """Per translation language: how it was aligned; every sentence not placed with confidence."""
-    out: dict[str, Any] = {}
-    for lang, d in data["languages"].items():
-        qc = d["qc"]
-        out[lang] = {
-            "mode": d["mode"],
-            "placed": qc["placed"],
-            "total": qc["total"],
-            "listed": len(qc["listed"]),
-            "sentences": qc["listed"],
-            "stretches": d["stretches"],
-            "failed_pairs": d["failed_pairs"],
+    return {
+        lang: {
+            "mode": t.mode,
+            "placed": t.placed,
+            "total": t.total,
+            "listed": len(t.doubtful),
+            "sentences": [d.to_json() for d in t.doubtful],
+            "stretches": list(t.stretches),
+            "failed_pairs": list(t.failed_pairs),
         }
-    return out
+        for lang, t in bitext.languages.items()
+    }
 
 
-def _ms(value: Any) -> str:
+def _ms(value: int | None) -> str:
     return "-" if value is None else f"{value / 1000:.2f}"
 
 
-def _bitext_html(report: dict[str, Any]) -> str:
+def _bitext_html(bitext: BitextResult | None) -> str:
     esc = html.escape
     parts: list[str] = []
-    for lang, d in report.get("bitext", {}).items():
+    for lang, t in (bitext.languages if bitext is not None else {}).items():
         stretches = "".join(
-            f"<li>pairs {s['first_pair']}-{s['last_pair']} (source turns {s['src_turns'][0]}-"
-            f"{s['src_turns'][1]}, translation turns {s['tgt_turns'][0]}-{s['tgt_turns'][1]}):"
-            f" {s['src_sentences']} / {s['tgt_sentences']} sentences aligned by content</li>"
-            for s in d["stretches"]
+            f"<li>pairs {s['first_pair']}-{s['last_pair']} (source turns {_pair(s['src_turns'])},"
+            f" translation turns {_pair(s['tgt_turns'])}): {s['src_sentences']} /"
+            f" {s['tgt_sentences']} sentences aligned by content</li>"
+            for s in t.stretches
         )
         rows = "".join(
-            f"<tr><td>{r['index']}</td><td>{esc(r['status'])}</td><td>{_ms(r['prev_end_ms'])}</td>"
-            f"<td>{_ms(r['start_ms'])}</td><td>{_ms(r['next_start_ms'])}</td>"
-            f"<td>{esc(r['text'])}</td></tr>"
-            for r in d["sentences"]
+            f"<tr><td>{r.index}</td><td>{esc(r.status)}</td><td>{_ms(r.prev_end_ms)}</td>"
+            f"<td>{_ms(r.start_ms)}</td><td>{_ms(r.next_start_ms)}</td>"
+            f"<td>{esc(r.text)}</td></tr>"
+            for r in t.doubtful
         )
         parts.append(
-            f"<h2>Translation {esc(lang)} ({esc(d['mode'])}): {d['placed']} of {d['total']}"
+            f"<h2>Translation {esc(lang)} ({esc(t.mode)}): {t.placed} of {t.total}"
             f" sentences timed</h2><p>Turn pairs out of step:</p><ul>{stretches or '<li>none</li>'}"
             "</ul><table><tr><th>#</th><th>status</th><th>previous ends</th><th>start</th>"
             f"<th>next starts</th><th>text</th></tr>{rows}</table>"
@@ -152,9 +174,17 @@ def _bitext_html(report: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def render_html(report: dict[str, Any]) -> str:
+def _pair(value: Json) -> str:
+    """``[3, 7]`` -> ``3-7`` (a range of turns in a stretch)."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{value[0]}-{value[1]}"
+    return str(value)
+
+
+def render_html(report: Report) -> str:
     """A self-contained HTML page of the report."""
-    s = report["summary"]
+    s = report.summary
+    data = report.data
     esc = html.escape
     rows = "".join(
         f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>"
@@ -162,31 +192,37 @@ def render_html(report: dict[str, Any]) -> str:
         if k not in ("tracks", "translations")
     )
     tracks = "".join(
-        f"<tr><td>{esc(t['code'])}</td><td>{t['cues']}</td>"
+        f"<tr><td>{esc(str(t['code']))}</td><td>{t['cues']}</td>"
         f"<td>{t.get('lint_hard', '-')}</td><td>{t.get('lint_total', '-')}</td></tr>"
-        for t in s["tracks"]
+        for t in _objects(s["tracks"])
     )
     spans = "".join(
-        f"<tr><td>{sp['turn_index']}</td><td>{sp['words']}</td><td>{esc(sp['text'])}</td></tr>"
-        for sp in report["unspoken_spans"]
+        f"<tr><td>{sp['turn_index']}</td><td>{sp['words']}</td><td>{esc(str(sp['text']))}</td></tr>"
+        for sp in _objects(data["unspoken_spans"])
     )
     skipped = "".join(
-        f"<tr><td>{t['lines'][0]}-{t['lines'][1]}</td><td>{esc(t['role'])}</td>"
-        f"<td>{esc(t['text'])}</td></tr>"
-        for t in report["not_speech_turns"]
+        f"<tr><td>{_pair(t['lines'])}</td><td>{esc(str(t['role']))}</td>"
+        f"<td>{esc(str(t['text']))}</td></tr>"
+        for t in _objects(data["not_speech_turns"])
     )
+    episode = esc(str(s["episode"]))
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>subweave report: {esc(str(s["episode"]))}</title>
+<html><head><meta charset="utf-8"><title>subweave report: {episode}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:2em}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}</style></head>
-<body><h1>subweave QC: {esc(str(s["episode"]))}</h1>
+<body><h1>subweave QC: {episode}</h1>
 <h2>Summary</h2><table>{rows}</table>
 <h2>Tracks</h2><table><tr><th>track</th><th>cues</th><th>hard lint</th><th>all lint</th></tr>
 {tracks}</table>
-{_bitext_html(report)}
+{_bitext_html(report.bitext)}
 <h2>Transcript text with no audio (no cue)</h2>
 <table><tr><th>turn</th><th>words</th><th>text</th></tr>{spans}</table>
 <h2>Not speech (titles, notes, headings, ...)</h2>
 <table><tr><th>lines</th><th>role</th><th>text</th></tr>{skipped}</table>
 </body></html>
 """
+
+
+def _objects(value: Json) -> list[JsonObject]:
+    """The objects of a JSON array this module built."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []

@@ -12,22 +12,21 @@ for ``--from``/resume.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import inspect
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from pipeline import __version__
 from pipeline.errors import ConfigError, PipelineError, StageError, file_error
 from pipeline.run import artifacts as art
+from pipeline.run.artifacts import Json, JsonObject
+from pipeline.run.codehash import code_version
 from pipeline.run.config import PipelineConfig
+from pipeline.run.results import WriteResult
 from pipeline.run.stages import STAGES, Context, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -64,79 +63,82 @@ class RunResult:
         return tuple(s.name for s in self.stages if s.status == "skipped")
 
 
-def _hash_json(data: Any) -> str:
+def _hash_json(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-_CODE_CACHE: dict[str, str] = {}
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a stage's result was made from, and the hash of the artifact it wrote."""
+
+    params_hash: str
+    code_version: str
+    input_hashes: dict[str, str]
+    output_hash: str = ""
+
+    def to_json(self) -> JsonObject:
+        hashes: JsonObject = dict(self.input_hashes)
+        return {
+            "params_hash": self.params_hash,
+            "code_version": self.code_version,
+            "input_hashes": hashes,
+            "output_hash": self.output_hash,
+        }
+
+    @classmethod
+    def from_json(cls, value: Json) -> Fingerprint:
+        d = art.as_object(value)
+        hashes = {k: art.as_str(v) for k, v in art.as_object(d["input_hashes"]).items()}
+        return cls(
+            art.as_str(d["params_hash"]),
+            art.as_str(d["code_version"]),
+            hashes,
+            art.as_str(d.get("output_hash", "")),
+        )
 
 
-def _sources(body: Callable[..., Any]) -> list[str]:
-    """Source of ``body`` and of every function of its module it calls, transitively."""
-    seen: dict[str, str] = {}
-    todo = [body]
-    while todo:
-        fn = todo.pop()
-        if fn.__name__ in seen:
-            continue
-        seen[fn.__name__] = inspect.getsource(fn)
-        scope = fn.__globals__
-        for name in fn.__code__.co_names:
-            ref = scope.get(name)
-            if inspect.isfunction(ref) and ref.__module__ == body.__module__:
-                todo.append(ref)
-    return [seen[k] for k in sorted(seen)]
-
-
-def code_version(modules: tuple[str, ...], body: Callable[..., Any] | None = None) -> str:
-    """Hash of the package version, the stage's own function and the source of ``modules``
-    (packages: every .py file).
-
-    Only the stage body is hashed, not all of stages.py: editing how subtitles are segmented
-    must not make a two-hour episode transcribe again.
-    """
-    digest = hashlib.sha256(__version__.encode())
-    if body is not None:
-        try:
-            for source in _sources(body):
-                digest.update(source.encode())
-        except (OSError, TypeError):  # no source (frozen app): the whole stages module
-            digest.update(Path(__file__).with_name("stages.py").read_bytes())
-    for name in modules:
-        if name not in _CODE_CACHE:
-            spec = importlib.util.find_spec(name)
-            sub = hashlib.sha256()
-            if spec is not None and spec.submodule_search_locations:
-                for folder in spec.submodule_search_locations:
-                    for path in sorted(Path(folder).rglob("*.py")):
-                        sub.update(path.read_bytes())
-            elif spec is not None and spec.origin:
-                sub.update(Path(spec.origin).read_bytes())
-            _CODE_CACHE[name] = sub.hexdigest()
-        digest.update(_CODE_CACHE[name].encode())
-    return digest.hexdigest()[:16]
+@dataclass(frozen=True)
+class _FileStamp:
+    size: int
+    mtime_ns: int
+    sha256: str
 
 
 @dataclass
 class _Lock:
     path: Path
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, _FileStamp] = field(default_factory=dict)
+    stages: dict[str, Fingerprint] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> _Lock:
         try:
-            data = art.read_json(path)
+            data = art.read_object(path)
             if data.get("version") == LOCK_VERSION:
-                return cls(path, dict(data.get("files", {})), dict(data.get("stages", {})))
-        except (OSError, ValueError):
+                files = {
+                    k: _FileStamp(
+                        art.as_int(art.as_object(v)["size"]),
+                        art.as_int(art.as_object(v)["mtime_ns"]),
+                        art.as_str(art.as_object(v)["sha256"]),
+                    )
+                    for k, v in art.as_object(data.get("files", {})).items()
+                }
+                stages = {
+                    k: Fingerprint.from_json(v)
+                    for k, v in art.as_object(data.get("stages", {})).items()
+                }
+                return cls(path, files, stages)
+        except (OSError, ValueError, KeyError):
             pass
         return cls(path)
 
     def save(self) -> None:
-        art.write_json(
-            self.path, {"version": LOCK_VERSION, "files": self.files, "stages": self.stages}
-        )
+        files: JsonObject = {
+            k: {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": f.sha256}
+            for k, f in self.files.items()
+        }
+        stages: JsonObject = {k: f.to_json() for k, f in self.stages.items()}
+        art.write_json(self.path, {"version": LOCK_VERSION, "files": files, "stages": stages})
 
     def file_hash(self, path: Path) -> str:
         """SHA-256 of an input file, cached by (size, mtime) so re-runs don't re-read audio."""
@@ -146,14 +148,14 @@ class _Lock:
             raise ConfigError(f"input file not found: {err.strerror}", path=path) from err
         key = str(path.resolve())
         seen = self.files.get(key)
-        if seen and seen.get("size") == st.st_size and seen.get("mtime_ns") == st.st_mtime_ns:
-            return str(seen["sha256"])
+        if seen and seen.size == st.st_size and seen.mtime_ns == st.st_mtime_ns:
+            return seen.sha256
         digest = art.sha256_file(path)
-        self.files[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+        self.files[key] = _FileStamp(st.st_size, st.st_mtime_ns, digest)
         return digest
 
 
-def _fingerprint(cfg: PipelineConfig, name: str, lock: _Lock) -> dict[str, Any]:
+def _fingerprint(cfg: PipelineConfig, name: str, lock: _Lock) -> Fingerprint:
     stage = STAGES[name]
     inputs: dict[str, str] = {}
     for path in stage.files(cfg):
@@ -161,27 +163,23 @@ def _fingerprint(cfg: PipelineConfig, name: str, lock: _Lock) -> dict[str, Any]:
     for dep in stage.deps:
         if dep in cfg.stages:
             entry = lock.stages.get(dep)
-            inputs[f"stage:{dep}"] = entry["output_hash"] if entry else "missing"
-    return {
-        "params_hash": _hash_json(stage.params(cfg))[:16],
-        "code_version": code_version(stage.modules, stage.run),
-        "input_hashes": inputs,
-    }
+            inputs[f"stage:{dep}"] = entry.output_hash if entry else "missing"
+    return Fingerprint(_hash_json(stage.params(cfg))[:16], code_version(stage.run), inputs)
 
 
-def _why_changed(old: dict[str, Any] | None, new: dict[str, Any], artifact: Path) -> str:
+def _why_changed(old: Fingerprint | None, new: Fingerprint, artifact: Path) -> str:
     if old is None:
         return "never ran"
-    if not artifact.exists() or art.sha256_file(artifact) != old.get("output_hash"):
+    if not artifact.exists() or art.sha256_file(artifact) != old.output_hash:
         return "its artifact is missing or was changed"
-    if old.get("params_hash") != new["params_hash"]:
+    if old.params_hash != new.params_hash:
         return "parameters changed"
-    if old.get("code_version") != new["code_version"]:
+    if old.code_version != new.code_version:
         return "code changed"
-    for key, value in new["input_hashes"].items():
-        if old.get("input_hashes", {}).get(key) != value:
+    for key, value in new.input_hashes.items():
+        if old.input_hashes.get(key) != value:
             return f"input {key.split(':', 1)[1]} changed"
-    if old.get("input_hashes", {}).keys() != new["input_hashes"].keys():
+    if old.input_hashes.keys() != new.input_hashes.keys():
         return "inputs changed"
     return ""
 
@@ -190,8 +188,7 @@ def _outputs_intact(ctx: Context, name: str) -> bool:
     """For the write stage: are the subtitle files still there, unchanged?"""
     if name != "write":
         return True
-    files = ctx.artifact("write").get("files", {})
-    for fname, digest in files.items():
+    for fname, digest in ctx.get(WriteResult).files.items():
         path = ctx.dir / fname
         if not path.exists() or art.sha256_file(path) != digest:
             return False
@@ -224,13 +221,10 @@ def check_inputs(cfg: PipelineConfig) -> None:
             raise ConfigError(
                 "cannot be read (permission denied)", path=path, hint="check its permissions"
             )
-    uses_model = "transcribe" in cfg.stages or (
-        "align" in cfg.stages and cfg.section("align").engine == "forced"
-    )
-    if uses_model:
+    if cfg.uses_model:
         from pipeline.timing.models import resolve_model
 
-        resolve_model(cfg.section("asr").model)
+        resolve_model(cfg.asr.model)
 
 
 LOCK_FILE = ".subweave.lock"  # held while a run writes into an episode folder
@@ -361,10 +355,9 @@ def _run_stages(
                     line=err.line,
                     hint=err.hint,
                 ) from err
-            art.write_json(artifact_path, result)
-            ctx._cache[name] = result
-            fp["output_hash"] = art.sha256_file(artifact_path)
-            lock.stages[name] = fp
+            art.write_json(artifact_path, result.to_json())
+            ctx.keep(result)
+            lock.stages[name] = replace(fp, output_hash=art.sha256_file(artifact_path))
             lock.save()
             outcome = StageOutcome(name, "ran", time.perf_counter() - began, reason)
             log.info("%s: ran in %.1f s (%s)", name, outcome.seconds, reason)
@@ -373,5 +366,5 @@ def _run_stages(
             on_stage(outcome)
     files: tuple[str, ...] = ()
     if "write" in cfg.stages and (ctx.dir / STAGES["write"].artifact).exists():
-        files = tuple(sorted(ctx.artifact("write").get("files", {})))
+        files = tuple(sorted(ctx.get(WriteResult).files))
     return RunResult(cfg.episode, ctx.dir, tuple(outcomes), files)

@@ -1,0 +1,541 @@
+"""Typed stage results: one frozen record per stage, each with one JSON codec.
+
+A stage returns its result; the runner writes ``result.to_json()`` as the stage's artifact, and a
+later stage reads it back with ``ctx.get(AlignResult)`` (see :mod:`pipeline.run.context`), which
+decodes it once with ``AlignResult.from_json``. Nothing else touches artifact JSON, so a stage
+reads records (words, documents, tracks), never dictionaries.
+
+The JSON keeps integer milliseconds and compact rows (a word is ``[text, start, end, status,
+speaker, turn]``), so artifacts stay small and readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, Protocol, TypeVar
+
+from pipeline.model import (
+    WORD_STATUSES,
+    Cue,
+    Document,
+    Recognition,
+    TimedWord,
+    Track,
+    Turn,
+    Word,
+    WordStatus,
+)
+from pipeline.run.artifacts import (
+    Json,
+    JsonObject,
+    as_float,
+    as_int,
+    as_list,
+    as_object,
+    as_str,
+    opt_int,
+    opt_str,
+)
+
+R = TypeVar("R", bound="Result")
+
+
+class Result(Protocol):
+    """What every stage result is: a frozen record with a JSON codec."""
+
+    stage: ClassVar[str]  # the stage that produces it
+
+    def to_json(self) -> JsonObject: ...
+
+    @classmethod
+    def from_json(cls: type[R], data: JsonObject) -> R: ...
+
+
+# --- record codecs -----------------------------------------------------------------
+
+
+def words_to_json(words: tuple[TimedWord, ...]) -> list[Json]:
+    """Timed words as compact rows."""
+    return [[w.text, w.start_ms, w.end_ms, w.status, w.speaker, w.turn_index] for w in words]
+
+
+def _status(value: Json) -> WordStatus:
+    text = as_str(value)
+    if text not in WORD_STATUSES:
+        raise ValueError(f"unknown word status {text!r} in an artifact")
+    return text
+
+
+def words_from_json(rows: Json) -> tuple[TimedWord, ...]:
+    """Inverse of :func:`words_to_json`."""
+    out = []
+    for row in as_list(rows):
+        t, s, e, st, sp, ti = as_list(row)
+        out.append(
+            TimedWord(as_str(t), opt_int(s), opt_int(e), _status(st), opt_str(sp), as_int(ti))
+        )
+    return tuple(out)
+
+
+def document_to_json(doc: Document) -> JsonObject:
+    """Every field of a Document, including subtitle priors."""
+    return {
+        "format": doc.format,
+        "encoding": doc.encoding,
+        "turns": [
+            {
+                "speaker": t.speaker,
+                "lang": t.lang,
+                "text": t.text,
+                "role": t.role,
+                "first_line": t.first_line,
+                "last_line": t.last_line,
+                "prior_start_ms": t.prior_start_ms,
+                "prior_end_ms": t.prior_end_ms,
+            }
+            for t in doc.turns
+        ],
+        "pairs": [list(p) for p in doc.pairs],
+    }
+
+
+def _turn(value: Json) -> Turn:
+    t = as_object(value)
+    role = as_str(t["role"])
+    return Turn(
+        opt_str(t["speaker"]),
+        as_str(t["lang"]),
+        as_str(t["text"]),
+        role,  # type: ignore[arg-type]  # Turn checks the role itself
+        as_int(t["first_line"]),
+        as_int(t["last_line"]),
+        opt_int(t["prior_start_ms"]),
+        opt_int(t["prior_end_ms"]),
+    )
+
+
+def document_from_json(value: Json) -> Document:
+    """Inverse of :func:`document_to_json`."""
+    data = as_object(value)
+    turns = tuple(_turn(t) for t in as_list(data["turns"]))
+    pairs = tuple((as_int(as_list(p)[0]), as_int(as_list(p)[1])) for p in as_list(data["pairs"]))
+    return Document(
+        turns, pairs, as_str(data.get("format", "")), as_str(data.get("encoding", "utf-8"))
+    )
+
+
+def track_to_json(track: Track) -> JsonObject:
+    """A track as JSON."""
+    return {
+        "langs": list(track.langs),
+        "cues": [
+            {
+                "start_ms": c.start_ms,
+                "end_ms": c.end_ms,
+                "lines": {k: list(v) for k, v in c.lines.items()},
+                "speaker": c.speaker,
+                "turn_index": c.turn_index,
+            }
+            for c in track.cues
+        ],
+    }
+
+
+def _cue(value: Json) -> Cue:
+    c = as_object(value)
+    lines = {k: tuple(as_str(x) for x in as_list(v)) for k, v in as_object(c["lines"]).items()}
+    speaker = opt_str(c.get("speaker"))
+    return Cue(
+        as_int(c["start_ms"]), as_int(c["end_ms"]), lines, speaker, as_int(c.get("turn_index", -1))
+    )
+
+
+def track_from_json(value: Json) -> Track:
+    """Inverse of :func:`track_to_json`."""
+    data = as_object(value)
+    langs = tuple(as_str(x) for x in as_list(data["langs"]))
+    return Track(langs, tuple(_cue(c) for c in as_list(data["cues"])))
+
+
+# --- stage results ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The decoded episode audio: where it is, its hash and length."""
+
+    stage: ClassVar[str] = "ingest"
+    path: str
+    sha256: str
+    duration_ms: int
+    sample_rate: int
+
+    def to_json(self) -> JsonObject:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "duration_ms": self.duration_ms,
+            "sample_rate": self.sample_rate,
+        }
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> IngestResult:
+        return cls(
+            as_str(data["path"]),
+            as_str(data["sha256"]),
+            as_int(data["duration_ms"]),
+            as_int(data["sample_rate"]),
+        )
+
+
+@dataclass(frozen=True)
+class VadResult:
+    """Speech regions, in ms: every later stage that needs them reads these."""
+
+    stage: ClassVar[str] = "vad"
+    regions: tuple[tuple[int, int], ...]
+
+    def to_json(self) -> JsonObject:
+        return {"regions": [[a, b] for a, b in self.regions]}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> VadResult:
+        pairs = (as_list(r) for r in as_list(data["regions"]))
+        return cls(tuple((as_int(a), as_int(b)) for a, b in pairs))
+
+
+@dataclass(frozen=True)
+class TranscribeResult:
+    """What Whisper recognised, word by word."""
+
+    stage: ClassVar[str] = "transcribe"
+    recognition: Recognition
+
+    def to_json(self) -> JsonObject:
+        rec = self.recognition
+        return {
+            "language": rec.language,
+            "duration_ms": rec.duration_ms,
+            "model": rec.model,
+            "words": [[w.text, w.start_ms, w.end_ms, round(w.probability, 4)] for w in rec.words],
+        }
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> TranscribeResult:
+        rows = (as_list(r) for r in as_list(data["words"]))
+        words = tuple(Word(as_str(t), as_int(s), as_int(e), as_float(p)) for t, s, e, p in rows)
+        model = as_str(data.get("model", ""))
+        rec = Recognition(as_str(data["language"]), as_int(data["duration_ms"]), words, model)
+        return cls(rec)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The transcript and every separate translation, parsed."""
+
+    stage: ClassVar[str] = "parse"
+    document: Document
+    translations: tuple[Document, ...] = ()
+
+    def to_json(self) -> JsonObject:
+        return {
+            "document": document_to_json(self.document),
+            "translations": [document_to_json(d) for d in self.translations],
+        }
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> ParseResult:
+        extra = tuple(document_from_json(d) for d in as_list(data["translations"]))
+        return cls(document_from_json(data["document"]), extra)
+
+
+Engine = Literal["forced", "transcribe"]
+
+
+@dataclass(frozen=True)
+class AlignResult:
+    """Every transcript word with its time, and how the words were timed.
+
+    Attributes:
+        language: the spoken language the words were aligned in.
+        coverage: share of speech words that are timed (aligned or interpolated).
+        engine: ``forced`` (the default) or ``transcribe``.
+        windows, fallback_windows, confidence: the forced engine's encoder windows, those it
+            transcribed instead, and each word's decoder probability (None: not forced).
+    """
+
+    stage: ClassVar[str] = "align"
+    language: str
+    coverage: float
+    aligned: int
+    interpolated: int
+    unspoken: int
+    words: tuple[TimedWord, ...]
+    engine: Engine = "forced"
+    windows: int | None = None
+    fallback_windows: int | None = None
+    confidence: tuple[float | None, ...] | None = None
+
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
+            "language": self.language,
+            "coverage": self.coverage,
+            "aligned": self.aligned,
+            "interpolated": self.interpolated,
+            "unspoken": self.unspoken,
+            "words": words_to_json(self.words),
+            "engine": self.engine,
+        }
+        if self.engine == "forced":
+            out["windows"] = self.windows
+            out["fallback_windows"] = self.fallback_windows
+            out["confidence"] = None if self.confidence is None else list(self.confidence)
+        return out
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> AlignResult:
+        conf = data.get("confidence")
+        confidence = None
+        if conf is not None:
+            confidence = tuple(None if c is None else as_float(c) for c in as_list(conf))
+        engine = as_str(data.get("engine", "forced"))
+        return cls(
+            as_str(data["language"]),
+            as_float(data["coverage"]),
+            as_int(data["aligned"]),
+            as_int(data["interpolated"]),
+            as_int(data["unspoken"]),
+            words_from_json(data["words"]),
+            "transcribe" if engine == "transcribe" else "forced",
+            opt_int(data.get("windows")),
+            opt_int(data.get("fallback_windows")),
+            confidence,
+        )
+
+
+@dataclass(frozen=True)
+class RefineResult:
+    """The aligned words with their starts moved onto the acoustic onsets."""
+
+    stage: ClassVar[str] = "refine"
+    aligned: AlignResult  # the align result with the sharpened words
+    moved: int  # words whose start moved
+
+    def to_json(self) -> JsonObject:
+        return {**self.aligned.to_json(), "moved": self.moved}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> RefineResult:
+        return cls(AlignResult.from_json(data), as_int(data["moved"]))
+
+
+@dataclass(frozen=True)
+class TranslatedSentence:
+    """One translated sentence and where it was placed (no times: unplaced)."""
+
+    index: int
+    text: str
+    start_ms: int | None
+    end_ms: int | None
+    status: str  # aligned | split | gap | unplaced ...
+    margin: float
+    src: tuple[int, ...]  # source sentences it translates
+    speaker: str | None
+    turn_index: int
+
+    def to_json(self) -> JsonObject:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "status": self.status,
+            "margin": self.margin,
+            "src": list(self.src),
+            "speaker": self.speaker,
+            "turn_index": self.turn_index,
+        }
+
+    @classmethod
+    def from_json(cls, value: Json) -> TranslatedSentence:
+        d = as_object(value)
+        return cls(
+            as_int(d["index"]),
+            as_str(d["text"]),
+            opt_int(d["start_ms"]),
+            opt_int(d["end_ms"]),
+            as_str(d["status"]),
+            as_float(d["margin"]),
+            tuple(as_int(i) for i in as_list(d["src"])),
+            opt_str(d["speaker"]),
+            as_int(d["turn_index"]),
+        )
+
+
+@dataclass(frozen=True)
+class Doubtful:
+    """A translated sentence the editor should look at, with its neighbours' times."""
+
+    index: int
+    text: str
+    status: str  # unplaced | gap | low_confidence ...
+    start_ms: int | None
+    end_ms: int | None
+    prev_end_ms: int | None
+    next_start_ms: int | None
+
+    def to_json(self) -> JsonObject:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "status": self.status,
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "prev_end_ms": self.prev_end_ms,
+            "next_start_ms": self.next_start_ms,
+        }
+
+    @classmethod
+    def from_json(cls, value: Json) -> Doubtful:
+        d = as_object(value)
+        return cls(
+            as_int(d["index"]),
+            as_str(d["text"]),
+            as_str(d["status"]),
+            opt_int(d["start_ms"]),
+            opt_int(d["end_ms"]),
+            opt_int(d["prev_end_ms"]),
+            opt_int(d["next_start_ms"]),
+        )
+
+
+@dataclass(frozen=True)
+class LanguageTiming:
+    """How one translation language was aligned and timed.
+
+    Attributes:
+        mode: ``paired`` (turns paired in the input), ``source-text`` (a separate translation
+            of the transcript) or ``translation-only`` (against the recognised English).
+        beads: (source sentences, translated sentences, margin) per bead.
+        stretches, failed_pairs: diagnostics of paired turns out of step (opaque to the run).
+        placed, total: translated sentences timed, of all.
+        doubtful: every sentence not placed with confidence.
+    """
+
+    mode: str
+    ratio: float
+    source_sentences: int
+    sentences: tuple[TranslatedSentence, ...]
+    beads: tuple[tuple[tuple[int, ...], tuple[int, ...], float], ...]
+    stretches: tuple[JsonObject, ...]
+    failed_pairs: tuple[JsonObject, ...]
+    placed: int
+    total: int
+    doubtful: tuple[Doubtful, ...]
+
+    def to_json(self) -> JsonObject:
+        return {
+            "mode": self.mode,
+            "ratio": self.ratio,
+            "source_sentences": self.source_sentences,
+            "sentences": [s.to_json() for s in self.sentences],
+            "beads": [[list(s), list(t), m] for s, t, m in self.beads],
+            "stretches": list(self.stretches),
+            "failed_pairs": list(self.failed_pairs),
+            "qc": {
+                "placed": self.placed,
+                "total": self.total,
+                "listed": [d.to_json() for d in self.doubtful],
+            },
+        }
+
+    @classmethod
+    def from_json(cls, value: Json) -> LanguageTiming:
+        d = as_object(value)
+        qc = as_object(d["qc"])
+        beads = []
+        for bead in as_list(d["beads"]):
+            s, t, m = as_list(bead)
+            beads.append(
+                (
+                    tuple(as_int(i) for i in as_list(s)),
+                    tuple(as_int(i) for i in as_list(t)),
+                    as_float(m),
+                )
+            )
+        return cls(
+            as_str(d["mode"]),
+            as_float(d["ratio"]),
+            as_int(d["source_sentences"]),
+            tuple(TranslatedSentence.from_json(s) for s in as_list(d["sentences"])),
+            tuple(beads),
+            tuple(as_object(s) for s in as_list(d["stretches"])),
+            tuple(as_object(s) for s in as_list(d["failed_pairs"])),
+            as_int(qc["placed"]),
+            as_int(qc["total"]),
+            tuple(Doubtful.from_json(r) for r in as_list(qc["listed"])),
+        )
+
+
+@dataclass(frozen=True)
+class BitextResult:
+    """Every translation language, aligned to source sentences and timed."""
+
+    stage: ClassVar[str] = "bitext"
+    source_language: str
+    languages: Mapping[str, LanguageTiming] = field(default_factory=dict)
+
+    def to_json(self) -> JsonObject:
+        langs: JsonObject = {k: v.to_json() for k, v in self.languages.items()}
+        return {"source_language": self.source_language, "languages": langs}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> BitextResult:
+        langs = {k: LanguageTiming.from_json(v) for k, v in as_object(data["languages"]).items()}
+        return cls(as_str(data["source_language"]), langs)
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The finished tracks: monolingual per language, stacked bilingual ones."""
+
+    stage: ClassVar[str] = "segment"
+    tracks: tuple[Track, ...]
+
+    def to_json(self) -> JsonObject:
+        return {"tracks": [track_to_json(t) for t in self.tracks]}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> SegmentResult:
+        return cls(tuple(track_from_json(t) for t in as_list(data["tracks"])))
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The files written, each with its SHA-256 (a later run removes only unchanged ones)."""
+
+    stage: ClassVar[str] = "write"
+    files: Mapping[str, str]
+
+    def to_json(self) -> JsonObject:
+        return {"files": dict(self.files)}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> WriteResult:
+        return cls({k: as_str(v) for k, v in as_object(data.get("files", {})).items()})
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The QC summary (the full report is ``<stem>.report.json``)."""
+
+    stage: ClassVar[str] = "report"
+    summary: JsonObject
+
+    def to_json(self) -> JsonObject:
+        return {"summary": self.summary}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> ReportResult:
+        return cls(as_object(data["summary"]))

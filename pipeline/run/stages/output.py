@@ -1,0 +1,87 @@
+"""Stages that write for people: write (the subtitle files, words.json) and report (QC)."""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.run import artifacts as art
+from pipeline.run.config import artifact_name
+from pipeline.run.context import Context
+from pipeline.run.results import (
+    BitextResult,
+    IngestResult,
+    ParseResult,
+    ReportResult,
+    SegmentResult,
+    WriteResult,
+)
+from pipeline.run.stages.text import source_language
+
+log = logging.getLogger(__name__)
+
+
+def write(ctx: Context) -> WriteResult:
+    """Every track in every configured format, and the timed word list."""
+    from pipeline.subtitles.formats import render, render_words_json
+
+    out = ctx.config.output
+    files: dict[str, str] = {}
+
+    def put(name: str, text: str) -> None:
+        path = ctx.dir / name
+        art.atomic_write_text(path, text)
+        files[name] = art.sha256_bytes(text.encode("utf-8"))
+
+    for track in ctx.get(SegmentResult).tracks:
+        formats = out.bilingual_formats if len(track.langs) > 1 else out.formats
+        for fmt in formats:
+            put(f"{ctx.stem}.{track.code}.{fmt}", render(track, fmt))
+    if out.words_json and not ctx.config.translation_only:
+        aligned = ctx.words()
+        put(f"{ctx.stem}.words.json", render_words_json(aligned.words, aligned.language))
+    _drop_stale(ctx, files)
+    return WriteResult(files)
+
+
+def _drop_stale(ctx: Context, files: dict[str, str]) -> None:
+    """Remove the tracks an earlier run wrote here that this run no longer writes.
+
+    A bilingual run followed by an English-only one must not leave the old zh and en-zh
+    tracks beside the new ones, unlisted. Only files the earlier run recorded as its own,
+    and still unchanged since, are removed: a file someone edited stays.
+    """
+    previous = ctx.dir / artifact_name("write")
+    if not previous.exists():
+        return
+    try:
+        old = WriteResult.from_json(art.read_object(previous)).files
+    except (OSError, ValueError, KeyError):
+        return
+    for name, digest in old.items():
+        path = ctx.dir / name
+        if name in files or "/" in name or not path.is_file():
+            continue
+        if art.sha256_file(path) == digest:
+            path.unlink()
+            log.info("removed %s: this run no longer writes it", name)
+
+
+def report(ctx: Context) -> ReportResult:
+    """The QC report, for machines (``<stem>.report.json``) and people (``.report.html``)."""
+    from pipeline.run.report import ReportInputs, build_report, render_html
+
+    translation_only = ctx.config.translation_only
+    inputs = ReportInputs(
+        episode=ctx.config.episode,
+        language=source_language(ctx) if translation_only else ctx.words().language,
+        ingest=ctx.get(IngestResult),
+        parse=ctx.get(ParseResult),
+        aligned=None if translation_only else ctx.words(),
+        bitext=ctx.find(BitextResult),
+        segment=ctx.get(SegmentResult),
+        write=ctx.find(WriteResult),
+    )
+    report = build_report(inputs)
+    art.write_json(ctx.dir / f"{ctx.stem}.report.json", report.data)
+    art.atomic_write_text(ctx.dir / f"{ctx.stem}.report.html", render_html(report))
+    return ReportResult(report.summary)

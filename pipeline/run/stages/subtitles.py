@@ -1,0 +1,78 @@
+"""The segment stage: cues for every track (source, translations, stacked bilingual)."""
+
+from __future__ import annotations
+
+from pipeline.errors import ConfigError
+from pipeline.model import Cue, Document, Track
+from pipeline.run.context import Context
+from pipeline.run.results import BitextResult, LanguageTiming, ParseResult, SegmentResult
+from pipeline.subtitles.segment import TimedText
+
+
+def segment(ctx: Context) -> SegmentResult:
+    """Monolingual tracks per language and stacked bilingual ones, by the profile's rules."""
+    from pipeline.subtitles.segment import build_cues, text_cues
+    from pipeline.subtitles.stacking import monolingual, spread_translation, stack_translation
+
+    opts = ctx.config.segment
+    found = ctx.find(BitextResult)
+    bitext = sorted(found.languages.items(), key=lambda kv: kv[0]) if found is not None else []
+    if ctx.config.translation_only:  # its own track per language
+        only = [Track((tgt,), text_cues(_spans(data), tgt, opts)) for tgt, data in bitext]
+        return SegmentResult(tuple(only))
+    aligned = ctx.words()
+    src = aligned.language
+    words = aligned.words
+    parsed = ctx.get(ParseResult)
+    cues: tuple[Cue, ...] = build_cues(words, src, opts)
+    tracks = [Track((src,), cues)]
+    for tgt, data in bitext:
+        spans = _spans(data)
+        tracks.append(Track((tgt,), text_cues(spans, tgt, opts)))
+        # Stacked cues start where each translated sentence starts, so both languages change
+        # together at sentence boundaries.
+        stacked = build_cues(words, src, opts, breaks=[s.start_ms for s in spans])
+        tracks.append(Track((src, tgt), stack_translation(stacked, spans, src, tgt, opts)))
+    pairs = {} if bitext else _translations(parsed.document, parsed.translations, src)
+    for tgt, texts in sorted(pairs.items()):
+        both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))
+        tracks.append(monolingual(both, tgt, opts))
+        tracks.append(both)
+    return SegmentResult(tuple(tracks))
+
+
+def _spans(data: LanguageTiming) -> list[TimedText]:
+    """Timed translated sentences of one language (unplaced ones left out)."""
+    return [
+        TimedText(s.text, s.start_ms, s.end_ms, s.speaker, s.turn_index)
+        for s in data.sentences
+        if s.start_ms is not None and s.end_ms is not None
+    ]
+
+
+def _translations(
+    doc: Document, extra: tuple[Document, ...], src: str
+) -> dict[str, dict[int, str]]:
+    """Translation text per target language, keyed by the source turn it translates."""
+    out: dict[str, dict[int, str]] = {}
+    for s, t in doc.pairs:
+        turn = doc.turns[t]
+        if doc.turns[s].lang == src and turn.role == "speech":
+            out.setdefault(turn.lang, {})[s] = turn.text
+    source_turns = doc.speech_indices(src)
+    for tdoc in extra:
+        for lang in tdoc.languages():
+            if lang == src:
+                continue
+            target = tdoc.speech_indices(lang)
+            if len(target) != len(source_turns):
+                raise ConfigError(
+                    f"the {lang} translation has {len(target)} speech turns and the transcript "
+                    f"{len(source_turns)}: they are paired turn by turn",
+                    hint="give a translation with one turn per transcript turn, "
+                    "or time it alone with `subweave retime`",
+                )
+            out.setdefault(lang, {}).update(
+                {s: tdoc.turns[t].text for s, t in zip(source_turns, target, strict=True)}
+            )
+    return out

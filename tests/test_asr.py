@@ -303,37 +303,79 @@ def test_tiny_en_word_times(speech: Path) -> None:
     )
 
 
-def test_long_audio_is_transcribed_in_blocks_cut_at_pauses(
+class FakeModel:
+    """Answers each block with one word at 0.5-0.9 s of the block; records what it was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, Any]] = []  # (samples given, clip_timestamps)
+
+    def transcribe(self, block: Any, **kw: Any) -> Any:
+        from types import SimpleNamespace
+
+        assert kw["vad_filter"] is False  # VAD ran once, before: the clips are the speech
+        self.calls.append((len(block), kw["clip_timestamps"]))
+        word = SimpleNamespace(word=" hi", start=0.5, end=0.9, probability=0.9)
+        segment = SimpleNamespace(words=[word], end=0.9)
+        return iter([segment]), SimpleNamespace(language=kw["language"] or "en")
+
+
+def test_long_audio_is_transcribed_in_blocks_of_whole_regions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each block goes to the model alone; word times come back on the episode's clock."""
-    from types import SimpleNamespace
-
+    """Each block of whole speech regions goes to the model alone, with the regions as clips;
+    word times come back on the episode's clock."""
     import numpy as np
 
     from pipeline.audio.decode import SAMPLE_RATE, Audio
 
-    rng = np.random.default_rng(1)
-    samples = rng.normal(0, 0.1, 30 * SAMPLE_RATE).astype(np.float32)
-    samples[int(11.0 * SAMPLE_RATE) : int(11.5 * SAMPLE_RATE)] = 0  # pauses to cut at
-    samples[int(23.0 * SAMPLE_RATE) : int(23.5 * SAMPLE_RATE)] = 0
-    seen: list[int] = []
-
-    class FakeModel:
-        def transcribe(self, block: Any, **kw: Any) -> Any:
-            seen.append(len(block))
-            word = SimpleNamespace(word=" hi", start=0.5, end=0.9, probability=0.9)
-            segment = SimpleNamespace(words=[word], end=0.9)
-            return iter([segment]), SimpleNamespace(language=kw["language"] or "en")
-
-    monkeypatch.setattr(asr, "load_model", lambda opts: FakeModel())
+    samples = np.random.default_rng(1).normal(0, 0.1, 30 * SAMPLE_RATE).astype(np.float32)
+    fake = FakeModel()
+    monkeypatch.setattr(asr, "load_model", lambda opts: fake)
     audio = Audio(Path("x.wav"), samples, duration_ms=30_000)
-    rec = asr.transcribe(audio, AsrOptions(block_s=12))
-    assert [round(n / SAMPLE_RATE, 1) for n in seen] == [11.1, 11.9, 7.0]
-    assert [(w.start_ms, w.end_ms) for w in rec.words] == [
-        (500, 900),
-        (11_600, 12_000),
-        (23_500, 23_900),
+    regions = [(1_000, 4_000), (5_000, 10_000), (14_000, 20_000), (23_000, 25_000)]
+    rec = asr.transcribe(audio, AsrOptions(block_s=12), regions=regions)
+    # blocks: 1-10 s (two regions 1 s apart: one clip), 14-25 s (two clips: 3 s apart);
+    # clips are widened by 300 ms; samples given: the clips' span
+    assert [(round(n / SAMPLE_RATE, 1), clips) for n, clips in fake.calls] == [
+        (9.6, [0.0, 9.6]),
+        (11.6, [0.0, 6.6, 9.0, 11.6]),
     ]
-    whole = asr.transcribe(audio, AsrOptions(block_s=0))
+    assert [(w.start_ms, w.end_ms) for w in rec.words] == [(1_200, 1_600), (14_200, 14_600)]
+    fake.calls.clear()
+    whole = asr.transcribe(audio, AsrOptions(block_s=0), regions=regions)
+    assert [clips for _, clips in fake.calls] == [[0.0, 9.6, 13.0, 19.6, 22.0, 24.6]]
     assert len(whole.words) == 1
+
+
+def test_without_vad_filter_every_sample_is_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from pipeline.audio.decode import SAMPLE_RATE, Audio
+
+    samples = np.random.default_rng(1).normal(0, 0.1, 30 * SAMPLE_RATE).astype(np.float32)
+    fake = FakeModel()
+    monkeypatch.setattr(asr, "load_model", lambda opts: fake)
+    audio = Audio(Path("x.wav"), samples, duration_ms=30_000)
+    regions = [(1_000, 4_000), (14_000, 20_000)]
+    asr.transcribe(audio, AsrOptions(block_s=12, vad_filter=False), regions=regions)
+    # cut halfway between the two regions; each block decoded whole
+    assert [(n // SAMPLE_RATE, clips) for n, clips in fake.calls] == [
+        (9, [0.0, 9.0]),
+        (21, [0.0, 21.0]),
+    ]
+    fake.calls.clear()
+    asr.transcribe(audio, AsrOptions(block_s=12, vad_filter=False))  # no vad stage either
+    assert sum(n for n, _ in fake.calls) == len(samples)
+    assert all(n <= 12 * SAMPLE_RATE for n, _ in fake.calls)
+
+
+def test_no_speech_decodes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from pipeline.audio.decode import SAMPLE_RATE, Audio
+
+    fake = FakeModel()
+    monkeypatch.setattr(asr, "load_model", lambda opts: fake)
+    audio = Audio(Path("x.wav"), np.zeros(5 * SAMPLE_RATE, np.float32), duration_ms=5_000)
+    rec = asr.transcribe(audio, AsrOptions(), regions=[])
+    assert fake.calls == [] and rec.words == () and rec.language == "en"

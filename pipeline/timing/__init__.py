@@ -13,5 +13,11 @@
   refine stage).
 
 The transcribe-then-match engine (:mod:`pipeline.timing.matching`) is the fallback and stays
-selectable (``align.engine: transcribe``).
+selectable (``align.engine: transcribe``). Both engines share the records of
+:mod:`pipeline.timing.records` (options, transcript words, the result).
+
+Whisper itself: :mod:`pipeline.timing.models` resolves a model name offline and loads it once;
+:mod:`pipeline.timing.transcribe` recognises words in the vad stage's speech regions (the
+transcribe stage); :mod:`pipeline.timing.whisper` types the faster-whisper and CTranslate2
+objects these use.
 """

@@ -24,6 +24,7 @@ __all__ = [
     "Window",
     "WindowOptions",
     "cut_long_regions",
+    "quietest_cut",
     "window_from",
     "window_samples",
 ]
@@ -132,7 +133,7 @@ def window_samples(samples: np.ndarray, window: Window) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.float32)
 
 
-def _quietest_cut(samples: np.ndarray, lo_ms: int, hi_ms: int, frame_ms: int = 30) -> int:
+def quietest_cut(samples: np.ndarray, lo_ms: int, hi_ms: int, frame_ms: int = 30) -> int:
     """Centre (ms) of the quietest ``frame_ms`` frame in ``[lo_ms, hi_ms)``."""
     a, b = lo_ms * SAMPLES_PER_MS, hi_ms * SAMPLES_PER_MS
     chunk = np.asarray(samples[a:b], dtype=np.float64)
@@ -156,7 +157,7 @@ def cut_long_regions(
     for a, b in sorted(regions):
         while b - a > opts.window_ms:
             lo, hi = a + opts.min_cut_ms, a + opts.window_ms
-            cut = _quietest_cut(samples, lo, hi) if samples is not None else (lo + hi) // 2
+            cut = quietest_cut(samples, lo, hi) if samples is not None else (lo + hi) // 2
             out.append((a, cut))
             a = cut
         if b > a:

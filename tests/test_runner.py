@@ -180,7 +180,7 @@ def test_refine_moves_early_starts_onto_the_onsets(
     assert result.exit_code == 0, result.output
 
     def errors(name: str) -> list[int]:
-        from pipeline.run.results import words_from_json
+        from pipeline.run.codecs import words_from_json
 
         data = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         timed = words_from_json(data["words"])

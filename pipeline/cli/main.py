@@ -221,7 +221,7 @@ def _translation_only(transcript: Path, fmt: str, cfg: PipelineConfig) -> bool:
     """Whether TRANSCRIPT has speech only in languages other than the audio's."""
     from pipeline.transcript import read_transcript
 
-    if "align" not in cfg.stages or "bitext" not in cfg.stages:
+    if cfg.translation_only or "bitext" not in cfg.stages:
         return False
     spoken = str(cfg.asr.language or "en")
     langs = read_transcript(transcript, fmt).languages()

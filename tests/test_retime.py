@@ -118,7 +118,9 @@ def _sentence_starts() -> list[tuple[str, int]]:
 def fake_asr(monkeypatch: pytest.MonkeyPatch) -> None:
     words = _truth_words()
 
-    def fake_transcribe(audio_obj: Any, opts: Any, progress: Any = None) -> Any:
+    def fake_transcribe(
+        audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None
+    ) -> Any:
         return fake_recognition(words, audio_obj.duration_ms)
 
     monkeypatch.setattr(asr, "transcribe", fake_transcribe)

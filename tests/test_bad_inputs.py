@@ -252,7 +252,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     text.write_text(TEXT, encoding="utf-8")
     transcribe_config(tmp_path)
 
-    def fake(audio_obj: Any, opts: Any, progress: Any = None) -> Any:
+    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Any:
         if audio_obj.path.name != "ep.wav":  # any other audio holds none of these words
             return fake_recognition([], audio_obj.duration_ms)
         return fake_recognition(timed, audio_obj.duration_ms)

@@ -37,7 +37,9 @@ class FakeAsr:
     def __init__(self, words: dict[str, list[Word]]) -> None:
         self.words = words
 
-    def __call__(self, audio: Any, opts: Any, progress: Any = None) -> Recognition:
+    def __call__(
+        self, audio: Any, opts: Any, progress: Any = None, regions: Any = None
+    ) -> Recognition:
         if progress is not None:
             progress(audio.duration_ms, audio.duration_ms)
         return fake_recognition(self.words[audio.path.name], audio.duration_ms)
@@ -151,7 +153,9 @@ def test_ctrl_c_keeps_finished_episodes(
 ) -> None:
     fake: FakeAsr = catalogue["asr"]
 
-    def interrupt_on_ep2(audio: Any, opts: Any, progress: Any = None) -> Recognition:
+    def interrupt_on_ep2(
+        audio: Any, opts: Any, progress: Any = None, regions: Any = None
+    ) -> Recognition:
         if audio.path.name == "ep2.wav":
             raise KeyboardInterrupt
         return fake(audio, opts, progress)

@@ -88,7 +88,7 @@ def test_align_end_to_end_with_fake_asr(tmp_path: Path, monkeypatch: pytest.Monk
     audio = tmp_path / "ep.wav"
     timed = write_episode(audio, words)
 
-    def fake(audio_obj: Any, opts: Any, progress: Any = None) -> Any:
+    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Any:
         return fake_recognition(timed, audio_obj.duration_ms)
 
     monkeypatch.setattr(asr, "transcribe", fake)

@@ -55,7 +55,9 @@ class KillOnce:
     def __init__(self, words: dict[str, list[Word]], victim: str, marker: Path) -> None:
         self.words, self.victim, self.marker = words, victim, marker
 
-    def __call__(self, audio: Any, opts: Any, progress: Any = None) -> Recognition:
+    def __call__(
+        self, audio: Any, opts: Any, progress: Any = None, regions: Any = None
+    ) -> Recognition:
         if audio.path.name == self.victim and not self.marker.exists():
             self.marker.write_text(str(os.getpid()), encoding="utf-8")
             os.kill(os.getpid(), 9)  # the worker dies mid-episode, as on a lost node

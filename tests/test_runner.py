@@ -29,7 +29,9 @@ def episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     transcript.write_text(TEXT, encoding="utf-8")
     calls: list[int] = []
 
-    def fake_transcribe(audio_obj: Any, opts: Any, progress: Any = None) -> Any:
+    def fake_transcribe(
+        audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None
+    ) -> Any:
         calls.append(1)
         if progress is not None:
             progress(audio_obj.duration_ms, audio_obj.duration_ms)
@@ -168,7 +170,7 @@ def test_refine_moves_early_starts_onto_the_onsets(
     truth = write_episode(audio, words)
     early = tuple(Word(w.text, w.start_ms - 60, w.end_ms) for w in truth)
 
-    def fake(audio_obj: Any, opts: Any, progress: Any = None) -> Recognition:
+    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Recognition:
         return Recognition("en", audio_obj.duration_ms, early, "fake")
 
     monkeypatch.setattr(asr, "transcribe", fake)

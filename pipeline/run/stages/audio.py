@@ -24,4 +24,7 @@ def transcribe(ctx: Context) -> TranscribeResult:
     """What Whisper hears, word by word (only a translation timed without its source needs it)."""
     from pipeline.timing.transcribe import transcribe as recognise
 
-    return TranscribeResult(recognise(ctx.audio(), ctx.config.asr, ctx.step("transcribe")))
+    regions = list(ctx.speech()) if ctx.has(VadResult) else None  # VAD once: the vad stage's
+    return TranscribeResult(
+        recognise(ctx.audio(), ctx.config.asr, ctx.step("transcribe"), regions=regions)
+    )

@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 
 #: Lowest first: a module may import its own folder and the folders before it, never after.
-LAYERS = ("", "audio", "transcript", "timing", "translation", "subtitles", "run", "cli")
+LAYERS = ("", "audio", "transcript", "timing", "translation", "subtitles", "review", "run", "cli")
 RECORDS = {"__init__", "__main__", "model", "errors", "timecode", "lang"}  # the records layer
 MAX_LOOSE = 10
 MAX_LINES = 500
@@ -66,7 +66,7 @@ def _layer(module: str) -> int:
 
 def test_concept_folders_and_few_loose_modules() -> None:
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders == set(LAYERS[1:])
+    assert folders <= set(LAYERS[1:]), "a folder the layers do not place"
     loose = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert len(loose) <= MAX_LOOSE, loose
     assert set(loose) <= RECORDS, "a loose module outside the records layer"
@@ -91,7 +91,7 @@ def test_every_module_says_what_it_does() -> None:
 
 
 def test_imports_run_one_way() -> None:
-    """records <- audio <- transcript <- timing <- translation <- subtitles <- run <- cli."""
+    """Each module imports its own layer and the ones below it (see LAYERS), never above."""
     modules = _modules()
     wrong = [
         f"{name} imports {dep}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -73,7 +74,8 @@ def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def base_source_with_size(monkeypatch: pytest.MonkeyPatch, size: int | None) -> models._Source:
     from dataclasses import replace
 
-    source = replace(models._BASE_GYM, size=size)
+    digest = hashlib.sha256(MODEL_BIN).hexdigest() if size == len(MODEL_BIN) else None
+    source = replace(models._BASE_GYM, size=size, sha256=digest)
     monkeypatch.setitem(models.SPLIT_SOURCES, "base", (source, models._BASE_SFY))
     return source
 
@@ -161,7 +163,7 @@ def test_second_source_is_used_when_first_absent(
 ) -> None:
     from dataclasses import replace
 
-    sfy = replace(models._BASE_SFY, size=None)
+    sfy = replace(models._BASE_SFY, size=None, sha256=None)
     monkeypatch.setitem(models.SPLIT_SOURCES, "base", (models._BASE_GYM, sfy))
     make_split_packages(fake_site, sfy, MODEL_BIN)
     path = resolve_model("base")
@@ -379,3 +381,46 @@ def test_no_speech_decodes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     audio = Audio(Path("x.wav"), np.zeros(5 * SAMPLE_RATE, np.float32), duration_ms=5_000)
     rec = asr.transcribe(audio, AsrOptions(), regions=[])
     assert fake.calls == [] and rec.words == () and rec.language == "en"
+
+
+def test_a_part_with_other_bytes_is_refused_by_its_sha256(
+    fake_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same size, a sound variable table, other weights: only the recorded digest catches it."""
+    source = base_source_with_size(monkeypatch, len(MODEL_BIN))
+    other = fake_ct2([(f"layer_{i}/weight", bytes([i + 1]) * 1000) for i in range(8)])
+    assert len(other) == len(MODEL_BIN)
+    make_split_packages(fake_site, source, other)
+    with pytest.raises(ModelNotFoundError, match="SHA-256"):
+        resolve_model("base")
+
+
+def test_tiny_en_is_checked_once_against_its_recorded_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_dir = tmp_path / "tiny"
+    model_dir.mkdir()
+    (model_dir / "model.bin").write_bytes(MODEL_BIN)
+    monkeypatch.setattr(models, "_tiny_en_dir", lambda: model_dir)
+    monkeypatch.setenv("SUBWEAVE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(models, "TINY_EN_SIZE", len(MODEL_BIN))
+    monkeypatch.setattr(models, "TINY_EN_SHA256", hashlib.sha256(MODEL_BIN).hexdigest())
+    assert resolve_model("tiny.en") == model_dir
+    assert (tmp_path / "cache" / "verified-tiny.en.json").is_file()
+    calls: list[Path] = []
+
+    def counted(path: Path) -> str:
+        calls.append(path)
+        return ""
+
+    monkeypatch.setattr(models, "file_sha256", counted)
+    assert resolve_model("tiny.en") == model_dir  # the stamp matches: not hashed again
+    assert calls == []
+    (model_dir / "model.bin").write_bytes(MODEL_BIN[::-1])  # same size, other bytes
+    monkeypatch.undo()
+    monkeypatch.setattr(models, "_tiny_en_dir", lambda: model_dir)
+    monkeypatch.setenv("SUBWEAVE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(models, "TINY_EN_SIZE", len(MODEL_BIN))
+    monkeypatch.setattr(models, "TINY_EN_SHA256", hashlib.sha256(MODEL_BIN).hexdigest())
+    with pytest.raises(ModelNotFoundError, match="not the one recorded"):
+        resolve_model("tiny.en")

@@ -78,9 +78,13 @@ def test_parse_json_shape(tmp_path: Path) -> None:
 
 
 def test_models_lists_tiny_en() -> None:
+    from pipeline.timing import models
+
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0
     assert "tiny.en" in result.output
+    assert models.TINY_EN_SHA256 in result.output  # what its model.bin must be
+    assert f"{models.TINY_EN_SIZE:,} bytes" in result.output
 
 
 def test_align_end_to_end_with_fake_asr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

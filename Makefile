@@ -4,15 +4,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: demo test setup sysdeps lint typecheck bench clean
+.PHONY: demo test setup setup-dev sysdeps lint typecheck bench clean
 
+# The demo needs the package alone; tests, lint and benchmarks add the dev and Ray extras.
 $(BIN)/subweave: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-extras: $(BIN)/subweave
 	$(BIN)/pip install --quiet -e '.[dev,ray]'
 	touch $@
 
 setup: $(BIN)/subweave
+
+setup-dev: $(VENV)/.dev-extras
 
 # Optional system tools: espeak-ng (synthetic speech for tests/bench) and ffmpeg (test fixtures).
 # Installed only when missing and when we can (root with apt-get); tests skip cleanly without them.
@@ -27,17 +34,17 @@ sysdeps:
 demo: setup
 	$(BIN)/subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample
 
-test: setup sysdeps
+test: setup-dev sysdeps
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check pipeline tests bench media
 	$(BIN)/ruff format --check pipeline tests bench media
 
-typecheck: setup
+typecheck: setup-dev
 	$(BIN)/mypy --strict pipeline tests bench
 
-bench: setup sysdeps
+bench: setup-dev sysdeps
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.tracks
 

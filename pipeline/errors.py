@@ -8,8 +8,8 @@ Programming errors are not wrapped: they stay ordinary exceptions and crash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 
 class PipelineError(Exception):
@@ -36,10 +36,10 @@ class PipelineError(Exception):
         self.hint = hint
         super().__init__(self.format())
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "hint": self.hint}
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild, (type(self), self.message, self._kwargs()))
 
     def format(self) -> str:
@@ -54,7 +54,10 @@ class PipelineError(Exception):
         return text
 
 
-def _rebuild(cls: type[PipelineError], message: str, kwargs: dict[str, Any]) -> PipelineError:
+def _rebuild(
+    cls: Callable[..., PipelineError], message: str, kwargs: dict[str, object]
+) -> PipelineError:
+    """Unpickle: ``cls`` is a :class:`PipelineError` subclass, ``kwargs`` its own fields."""
     return cls(message, **kwargs)
 
 
@@ -130,7 +133,7 @@ class AlignmentError(PipelineError):
         self.coverage = coverage
         super().__init__(message, path=path, line=line, hint=hint)
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self) -> dict[str, object]:
         return {**super()._kwargs(), "episode": self.episode, "coverage": self.coverage}
 
 
@@ -151,7 +154,7 @@ class StageError(PipelineError):
         self.episode = episode
         super().__init__(message, path=path, line=line, hint=hint)
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self) -> dict[str, object]:
         return {**super()._kwargs(), "stage": self.stage, "episode": self.episode}
 
 

@@ -8,18 +8,24 @@ that ``subweave --help`` never imports rich tables, Ray or the pipeline.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 if TYPE_CHECKING:
+    from types import FrameType
+
+    from rich.console import Console
+    from rich.progress import TaskID
+    from rich.table import Table
+
     from pipeline.run.batch import BatchReport, EpisodeResult
 
 
 class RichBatchProgress:
     """One overall bar (episodes, audio hours, ETA) and one line per worker's current stage."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Console) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -40,8 +46,8 @@ class RichBatchProgress:
             console=console,
             transient=True,
         )
-        self._overall: Any = None
-        self._rows: dict[str, Any] = {}  # worker -> task id
+        self._overall: TaskID | None = None
+        self._rows: dict[str, TaskID] = {}  # worker -> its line
         self._episode: dict[str, str] = {}  # worker -> its current episode
         self._audio_s = 0.0
 
@@ -80,14 +86,14 @@ def _stop_on_sigterm() -> None:
     finished episodes kept, batch.json written, exit 130."""
     import signal
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, stop)
 
 
-def summary_table(report: BatchReport) -> Any:
+def summary_table(report: BatchReport) -> Table:
     """A rich table: one row per episode, failures with the fix to try."""
     from rich.table import Table
 

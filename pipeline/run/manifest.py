@@ -19,7 +19,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import yaml
 
@@ -31,6 +31,9 @@ TOP_KEYS = ("defaults", "episodes")
 CSV_HEADER = ("id", "audio", "transcript", "translations")
 # Keys batch decides itself: letting a manifest move them would break the OUT/<id>/ layout.
 MANAGED_PREFIXES = ("inputs", "episode", "output.dir", "output.per_episode_dir")
+
+NodePath: TypeAlias = tuple[str | int, ...]  # a YAML node's place: mapping keys, item indexes
+Lines: TypeAlias = dict[NodePath, int]  # 1-based line of each place
 
 __all__ = ["EpisodeSpec", "Manifest", "ManifestError", "load_manifest"]
 
@@ -54,7 +57,7 @@ class ManifestError(ConfigError):
         self.errors = tuple(errors)
         super().__init__(message, path=path, line=line, hint=hint)
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self) -> dict[str, object]:
         return {**super()._kwargs(), "errors": self.errors}
 
     @classmethod
@@ -136,9 +139,7 @@ class _Collector:
         self.errors.append(ConfigError(message, path=self.path, line=line, hint=hint))
 
 
-def _node_lines(
-    node: yaml.Node | None, at: tuple[Any, ...], out: dict[tuple[Any, ...], int]
-) -> None:
+def _node_lines(node: yaml.Node | None, at: NodePath, out: Lines) -> None:
     """1-based line of every mapping key and sequence item, keyed by its path."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -151,18 +152,18 @@ def _node_lines(
             _node_lines(item, (*at, i), out)
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+def _flatten(value: object, prefix: str = "") -> dict[str, object]:
     """``{asr: {model: x}}`` and ``{asr.model: x}`` both become ``{"asr.model": x}``."""
     if not isinstance(value, dict):
         return {prefix: value}
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for k, v in value.items():
         out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
     return out
 
 
 def _check_sets(
-    sets: Any, where: tuple[Any, ...], lines: dict[tuple[Any, ...], int], col: _Collector
+    sets: object, where: NodePath, lines: Lines, col: _Collector
 ) -> list[tuple[Override, int | None]]:
     """``set``/``defaults`` as (override, line) items; bad shapes are reported."""
     line = lines.get(where)
@@ -208,7 +209,7 @@ def _validate_sets(
     return tuple(ok)
 
 
-def _paths(value: Any, line: int | None, key: str, base: Path, col: _Collector) -> list[Path]:
+def _paths(value: object, line: int | None, key: str, base: Path, col: _Collector) -> list[Path]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
@@ -226,9 +227,9 @@ def _paths(value: Any, line: int | None, key: str, base: Path, col: _Collector) 
 
 
 def _episode(
-    entry: Any,
+    entry: object,
     idx: int,
-    lines: dict[tuple[Any, ...], int],
+    lines: Lines,
     base: Path,
     defaults: tuple[Override, ...],
     col: _Collector,
@@ -271,12 +272,15 @@ def _episode(
 def _read_yaml(path: Path, text: str, col: _Collector) -> list[EpisodeSpec | None]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        col.add(f"invalid YAML: {getattr(err, 'problem', err)}", mark.line + 1 if mark else None)
+        data: object = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        col.add(f"invalid YAML: {err.problem}", mark.line + 1 if mark else None)
         return []
-    lines: dict[tuple[Any, ...], int] = {}
+    except yaml.YAMLError as err:  # an unreadable stream: no position to give
+        col.add(f"invalid YAML: {err}", None)
+        return []
+    lines: Lines = {}
     _node_lines(node, (), lines)
     if isinstance(data, list):  # a bare list of episodes
         data, lines = {"episodes": data}, {("episodes", *k): v for k, v in lines.items()}
@@ -309,10 +313,10 @@ def _read_csv(path: Path, text: str, col: _Collector) -> list[EpisodeSpec | None
             out.append(None)
             continue
         cells = dict(zip(CSV_HEADER, [c.strip() for c in row] + [""] * 4, strict=False))
-        entry: dict[str, Any] = {k: v for k, v in cells.items() if v and k != "translations"}
+        entry: dict[str, object] = {k: v for k, v in cells.items() if v and k != "translations"}
         entry["translations"] = [t.strip() for t in cells["translations"].split(";") if t.strip()]
         idx = len(out)
-        lines: dict[tuple[Any, ...], int] = {("episodes", idx): line}
+        lines: Lines = {("episodes", idx): line}
         lines.update({("episodes", idx, k): line for k in CSV_HEADER})
         out.append(_episode(entry, idx, lines, path.parent, (), col))
     return out

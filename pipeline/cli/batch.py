@@ -1,8 +1,9 @@
 """``subweave batch``: the CLI face of :mod:`pipeline.run.batch`, with a live display and summary.
 
-Kept apart from cli.py so that the batch command can grow without touching the
-single-episode commands, and with light top-level imports (typer, pathlib) so
-that ``subweave --help`` never imports rich tables, Ray or the pipeline.
+A batch is a manifest (YAML or CSV) or a folder of episodes paired by file stem. Progress is in
+audio time per worker; the summary is a table on a terminal and plain aligned text otherwise
+(a log or a pipe). Top-level imports stay light (typer, pathlib), so that ``subweave --help``
+never imports rich tables, Ray or the pipeline.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class RichBatchProgress:
         self._overall: TaskID | None = None
         self._rows: dict[str, TaskID] = {}  # worker -> its line
         self._episode: dict[str, str] = {}  # worker -> its current episode
+        self._names: dict[str, str] = {}  # worker id -> "worker 1", ...
         self._audio_s = 0.0
 
     def start(self, episodes: int) -> None:
@@ -56,8 +58,17 @@ class RichBatchProgress:
         self._bar.start()
 
     def stage(self, worker: str, episode: str, stage: str, done: int, total: int) -> None:
-        pos = f" {done / 1000:.0f}/{total / 1000:.0f} s" if total else ""
-        text = f"  [dim]{worker}[/] {episode}: {stage}{pos}"
+        from pipeline.cli.console import UNITS, clock
+
+        if worker not in self._names:  # process ids mean nothing to a user: number them
+            self._names[worker] = f"worker {len(self._names) + 1}"
+        if not total:
+            pos = ""
+        elif UNITS.get(stage, "audio") == "audio":
+            pos = f" {clock(done)} / {clock(total)} audio"
+        else:
+            pos = f" {done} / {total} {UNITS[stage]}"
+        text = f"  [dim]{self._names[worker]}[/] {episode}: {stage}{pos}"
         if worker not in self._rows:
             self._rows[worker] = self._bar.add_task(text, total=None, info="")
         self._bar.update(
@@ -141,17 +152,76 @@ def summary_table(report: BatchReport) -> Table:
     return table
 
 
+def summary_text(report: BatchReport) -> str:
+    """The summary as plain aligned text, for a log or a pipe (no terminal width to wrap to)."""
+    totals = report.totals()
+    head = (
+        f"batch: {totals['ok']} ok, {totals['skipped']} skipped, {totals['failed']} failed; "
+        f"{totals['audio_s'] / 3600:.2f} h audio in {totals['wall_s']:.1f} s "
+        f"({report.workers} x {report.executor})"
+    )
+    rows = [("episode", "status", "audio", "wall", "coverage", "detail")]
+    for r in report.episodes:
+        coverage = r.stats.get("coverage")
+        detail = ""
+        if r.error is not None:
+            detail = r.error.message + (f" (try: {r.error.hint})" if r.error.hint else "")
+        rows.append(
+            (
+                r.id,
+                r.status,
+                f"{r.audio_s:.0f} s",
+                f"{r.wall_s:.1f} s",
+                f"{coverage:.0%}" if isinstance(coverage, float) else "-",
+                detail,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:5], widths, strict=True)) + "  " + row[5]
+             for row in rows]  # fmt: skip
+    return "\n".join([head, *(line.rstrip() for line in lines)])
+
+
 def batch(
     manifest: Annotated[
-        Path, typer.Argument(help="YAML or CSV manifest (id,audio,transcript,translations).")
+        Path,
+        typer.Argument(
+            help="A YAML or CSV manifest (id,audio,transcript,translations), or a folder of "
+            "episodes paired by file stem: ep1.mp3 + ep1.txt, translations ep1.zh.txt."
+        ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output folder: `OUT/<id>/` and `OUT/batch.json`.")
+        Path,
+        typer.Option(
+            "--out", "-o", metavar="DIR", help="Output folder: OUT/<id>/ and OUT/batch.json."
+        ),
     ] = Path("outputs"),
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Episodes at a time.")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", metavar="N", min=1, help="Episodes at a time.")
+    ] = 1,
     executor: Annotated[
-        str, typer.Option("--executor", "-e", help="local (process pool) or ray.")
+        str,
+        typer.Option("--executor", "-e", metavar="NAME", help="local (process pool) or ray."),
     ] = "local",
+    model: Annotated[
+        Optional[str],
+        typer.Option(
+            "--model",
+            "-m",
+            metavar="NAME",
+            help="Whisper model for every episode: tiny.en, base, small, or a model folder.",
+        ),
+    ] = None,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--set",
+            "-s",
+            metavar="KEY=VALUE",
+            help="Config value for every episode (repeatable), after the manifest's own: "
+            "--set segment.profile=bbc",
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -160,8 +230,15 @@ def batch(
     ] = True,
     ray_address: Annotated[
         Optional[str],
-        typer.Option("--ray-address", help="Existing Ray cluster (auto, ray://HOST:10001)."),
+        typer.Option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="Existing Ray cluster (auto, ray://HOST:10001).",
+        ),
     ] = None,
+    quiet_: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
+    ] = False,
 ) -> None:
     """Subtitle every episode of a MANIFEST; survives bad files, crashes and Ctrl-C.
 
@@ -178,21 +255,29 @@ def batch(
 
       subweave batch configs/batch/example.yaml --out outputs/catalogue --workers 2
 
+      subweave batch episodes/ --out outputs/season1 --model base --set segment.profile=bbc
+
       subweave batch shows.csv --executor ray --ray-address auto --workers 16
     """
     import sys
 
     from rich.console import Console
 
+    from pipeline.cli.console import quiet
     from pipeline.errors import PipelineError
     from pipeline.run.batch import run_all
+    from pipeline.run.config import Override, parse_override
 
     if executor not in ("local", "ray"):
         raise typer.BadParameter(f"{executor!r}: use local or ray", param_hint="--executor")
     err_console = Console(stderr=True)
-    show = sys.stderr.isatty()
+    silent = quiet(quiet_)
+    show = sys.stderr.isatty() and not silent
     _stop_on_sigterm()
     try:
+        overrides = [parse_override(item) for item in set_ or []]
+        if model is not None:
+            overrides.append(Override.of("asr.model", model, f"--model {model}"))
         report = run_all(
             manifest,
             out,
@@ -201,6 +286,7 @@ def batch(
             resume=resume,
             ray_address=ray_address,
             progress=RichBatchProgress(err_console) if show else None,
+            overrides=tuple(overrides),
         )
     except PipelineError as err:
         err_console.print(f"[bold red]error:[/] {err.format()}", highlight=False, soft_wrap=True)
@@ -211,7 +297,19 @@ def batch(
             "run the same command again to resume"
         )
         raise typer.Exit(code=130) from None
-    Console().print(summary_table(report))
-    err_console.print(f"summary: {out / 'batch.json'}", highlight=False)
+    if not silent:
+        if sys.stdout.isatty():
+            Console().print(summary_table(report))
+        else:
+            sys.stdout.write(summary_text(report) + "\n")
+        err_console.print(f"summary: {out / 'batch.json'}", highlight=False)
+    elif not report.ok:  # quiet: the errors alone
+        for r in report.episodes:
+            if r.error is not None:
+                err_console.print(
+                    f"[bold red]error:[/] {r.id}: {r.error.format()}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     if not report.ok:
         raise typer.Exit(code=1)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError, output_error
 from pipeline.run import artifacts as art
-from pipeline.run.config import Override
+from pipeline.run.config import Override, apply_overrides, build_config
 from pipeline.run.executors import (
     Batch,
     RayOptions,
@@ -36,6 +36,7 @@ from pipeline.run.executors import (
     run_ray,
     run_serial,
 )
+from pipeline.run.folder import load_folder
 from pipeline.run.jobs import NOT_STARTED, BatchProgress, BatchReport, EpisodeResult, Job
 from pipeline.run.manifest import Manifest, load_manifest
 
@@ -70,11 +71,13 @@ def plan(
     workers: int = 1,
     cores: int | None = None,
     resume: bool = True,
+    overrides: tuple[Override, ...] = (),
 ) -> list[Job]:
     """Each episode's job; ``asr.cpu_threads`` divides the cores between workers.
 
-    The thread count is only set where the manifest leaves it alone, so that
-    ``workers x threads`` never oversubscribes the machine.
+    The thread count is only set where the manifest (or ``overrides``) leaves it alone, so
+    that ``workers x threads`` never oversubscribes the machine. ``overrides`` (the command
+    line's ``--model`` and ``--set``) apply to every episode, after the manifest's own.
 
     Raises:
         ConfigError: when an episode's combined overrides are invalid.
@@ -82,7 +85,9 @@ def plan(
     threads = max(1, (cores or _cores()) // max(1, workers))
     jobs: list[Job] = []
     for spec in manifest.episodes:
-        extra = () if spec.sets("asr.cpu_threads") else (Override.of("asr.cpu_threads", threads),)
+        given = spec.sets("asr.cpu_threads") or any(o.key == "asr.cpu_threads" for o in overrides)
+        extra = () if given else (Override.of("asr.cpu_threads", threads),)
+        extra = (*overrides, *extra)
         try:
             cfg = spec.config(out_dir, extra)
         except ConfigError as err:
@@ -107,11 +112,13 @@ def run_all(
     ray_options: RayOptions | None = None,
     progress: BatchProgress | None = None,
     transcribe: TranscribeFn | None = None,
+    overrides: tuple[Override, ...] = (),
 ) -> BatchReport:
     """Run every episode of ``manifest``, write ``out_dir/batch.json``, return the report.
 
     Args:
-        manifest: a loaded manifest or its path (validated whole before anything runs).
+        manifest: a loaded manifest, its path, or a folder of episodes paired by file stem
+            (:mod:`pipeline.run.folder`); validated whole before anything runs.
         out_dir: episodes go to ``out_dir/<id>/``.
         workers: episodes at a time. ``local`` with 1 worker runs in this process.
         executor: ``local`` (process pool) or ``ray``.
@@ -122,6 +129,7 @@ def run_all(
         progress: a display to keep informed (see ``pipeline.cli.batch``).
         transcribe: replaces :func:`pipeline.timing.transcribe.transcribe` in every worker; it
             must be picklable (a module-level function or object). For tests and benchmarks.
+        overrides: config values for every episode (``--model``, ``--set``).
 
     Raises:
         ConfigError: an invalid manifest (every problem listed), or an unknown executor.
@@ -131,14 +139,19 @@ def run_all(
         raise ConfigError(f"unknown executor {executor!r}", hint="use local or ray")
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {workers}")
+    if overrides:  # the command line's values, checked once before the manifest's episodes
+        check = apply_overrides({}, [*overrides, Override.of("episode", "check")])
+        build_config(check, base=Path.cwd(), overridden={o.keys: o.origin for o in overrides})
     if not isinstance(manifest, Manifest):
-        manifest = load_manifest(manifest)
+        manifest = load_folder(manifest) if manifest.is_dir() else load_manifest(manifest)
     began = time.perf_counter()
     batch = Batch(workers, progress, transcribe)
     ray, started = import_ray(ray_address) if executor == "ray" else (None, False)
     try:
         cores = ray_cores(ray, workers) if ray is not None else None
-        jobs = plan(manifest, out_dir, workers=workers, cores=cores, resume=resume)
+        jobs = plan(
+            manifest, out_dir, workers=workers, cores=cores, resume=resume, overrides=overrides
+        )
         batch.start(len(jobs))
         if ray is not None:
             interrupted = run_ray(batch, jobs, ray, ray_options or RayOptions())

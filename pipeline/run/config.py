@@ -69,6 +69,7 @@ class InputsConfig(_Strict):
     transcript: Path | None = None
     format: str = "auto"
     translations: tuple[Path, ...] = ()
+    corrections: Path | None = None  # review-page fixes; default <out dir>/<stem>.corrections.json
 
 
 class OutputConfig(_Strict):
@@ -79,6 +80,9 @@ class OutputConfig(_Strict):
     formats: tuple[str, ...] = ("srt", "vtt")
     bilingual_formats: tuple[str, ...] = ("srt", "vtt", "ass")
     words_json: bool = True
+    speakers: Literal["voice", "dash", "none"] = "voice"
+    bom: bool = False  # SRT files start with a UTF-8 byte-order mark (some TV players want it)
+    crlf: bool = False  # SRT lines end with CR LF (some Windows players want it)
 
 
 class _RawConfig(_Strict):
@@ -142,6 +146,17 @@ class PipelineConfig:
         return "transcribe" in self.stages or (
             "align" in self.stages and self.align.engine == "forced"
         )
+
+    @property
+    def corrections_file(self) -> Path | None:
+        """The corrections the segment stage applies: ``inputs.corrections`` when given, else
+        ``<stem>.corrections.json`` in the episode folder when it exists (the review page's
+        name for it), else None."""
+        if self.inputs.corrections is not None:
+            return self.inputs.corrections
+        stem = self.inputs.audio.stem if self.inputs.audio is not None else self.episode
+        found = self.episode_dir / f"{stem}.corrections.json"
+        return found if found.is_file() else None
 
     @property
     def episode_dir(self) -> Path:
@@ -326,13 +341,14 @@ def build_config(
         raise where.error(
             "stages are out of order", ("stages",), f"order: {', '.join(STAGE_ORDER)}"
         )
-    for fmt in (*raw.output.formats, *raw.output.bilingual_formats):
-        if fmt not in SUBTITLE_FORMATS:
-            raise where.error(
-                f"unknown subtitle format '{fmt}'",
-                ("output",),
-                f"formats: {', '.join(SUBTITLE_FORMATS)}",
-            )
+    for key in ("formats", "bilingual_formats"):
+        for fmt in getattr(raw.output, key):
+            if fmt not in SUBTITLE_FORMATS:
+                raise where.error(
+                    f"unknown subtitle format '{fmt}'",
+                    ("output", key),
+                    f"formats: {', '.join(SUBTITLE_FORMATS)}",
+                )
     from pipeline.transcript import FORMATS as READER_FORMATS
 
     if raw.inputs.format != "auto" and raw.inputs.format not in READER_FORMATS:
@@ -354,6 +370,7 @@ def build_config(
         transcript=_resolve(raw.inputs.transcript, base),
         format=raw.inputs.format,
         translations=tuple(p for p in (_resolve(t, base) for t in raw.inputs.translations) if p),
+        corrections=_resolve(raw.inputs.corrections, base),
     )
     out_dir = _resolve(raw.output.dir, base)
     assert out_dir is not None

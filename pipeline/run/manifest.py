@@ -61,12 +61,14 @@ class ManifestError(ConfigError):
         return {**super()._kwargs(), "errors": self.errors}
 
     @classmethod
-    def collect(cls, path: Path, errors: list[ConfigError]) -> ManifestError:
+    def collect(
+        cls, path: Path, errors: list[ConfigError], what: str = "manifest"
+    ) -> ManifestError:
         """One error whose message lists each problem on its own ``file:line: ...`` line."""
         listing = "\n".join(f"  {e.format()}" for e in errors)
         plural = "s" if len(errors) != 1 else ""
         return cls(
-            f"{len(errors)} problem{plural} in the manifest:\n{listing}",
+            f"{len(errors)} problem{plural} in the {what}:\n{listing}",
             errors=tuple(errors),
             path=path,
             hint="fix them all and run again; no episode was started",
@@ -100,7 +102,8 @@ class EpisodeSpec:
             ConfigError: when an override is invalid.
         """
         data = apply_overrides({}, [*self.overrides, *extra, *self._managed(out_dir)])
-        return build_config(data, base=self.audio.parent)
+        given = {o.keys: o.origin for o in extra}  # an error in one names its option
+        return build_config(data, base=self.audio.parent, overridden=given)
 
     def _managed(self, out_dir: Path) -> list[Override]:
         items: dict[str, object] = {

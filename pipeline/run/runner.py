@@ -230,6 +230,11 @@ def check_inputs(cfg: PipelineConfig) -> None:
 LOCK_FILE = ".subweave.lock"  # held while a run writes into an episode folder
 
 
+def _drop_leftovers(folder: Path) -> None:
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 @contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
     """Keep a second run out of an episode folder, and clear what a killed run left there.
@@ -256,11 +261,13 @@ def folder_lock(folder: Path) -> Iterator[None]:
                 path=folder,
                 hint="wait for it to finish, or give this run another --out",
             ) from None
-        for leftover in folder.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+        _drop_leftovers(folder)
         try:
             yield
         finally:
+            # A write cut short by Ctrl-C between creating its temporary file and the
+            # cleanup that guards it leaves the file behind: the lock is still ours.
+            _drop_leftovers(folder)
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
     finally:
         handle.close()

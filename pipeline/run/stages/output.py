@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from pipeline.run import artifacts as art
 from pipeline.run.config import artifact_name
@@ -28,14 +29,21 @@ def write(ctx: Context) -> WriteResult:
     files: dict[str, str] = {}
 
     def put(name: str, text: str) -> None:
-        path = ctx.dir / name
-        art.atomic_write_text(path, text)
-        files[name] = art.sha256_bytes(text.encode("utf-8"))
+        data = text.encode("utf-8")
+        art.atomic_write_bytes(ctx.dir / name, data)
+        files[name] = art.sha256_bytes(data)
 
     for track in ctx.get(SegmentResult).tracks:
+        if out.speakers == "none":
+            track = replace(track, cues=tuple(replace(c, speaker=None) for c in track.cues))
         formats = out.bilingual_formats if len(track.langs) > 1 else out.formats
         for fmt in formats:
-            put(f"{ctx.stem}.{track.code}.{fmt}", render(track, fmt))
+            text = render(track, fmt)
+            if fmt == "srt":  # what some TV and Windows players need
+                text = ("\ufeff" if out.bom else "") + (
+                    text.replace("\n", "\r\n") if out.crlf else text
+                )
+            put(f"{ctx.stem}.{track.code}.{fmt}", text)
     if out.words_json and not ctx.config.translation_only:
         aligned = ctx.words()
         put(f"{ctx.stem}.words.json", render_words_json(aligned.words, aligned.language))

@@ -97,6 +97,10 @@ def progress_bars(enabled: bool) -> Iterator[ProgressFn | None]:
                 pos = f"{clock(done)} / {clock(total)} audio"
             else:
                 pos = f"{done} / {total} {UNITS[label]}"
-            bar.update(tasks[label], completed=done, total=max(total, 1), pos=pos)
+            # A finished stage's bar goes: the stage's own "✓" line says it is done.
+            finished = total > 0 and done >= total
+            bar.update(
+                tasks[label], completed=done, total=max(total, 1), pos=pos, visible=not finished
+            )
 
         yield update

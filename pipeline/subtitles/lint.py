@@ -6,10 +6,11 @@ construction and the two can never drift apart. Rules are data: each row of :dat
 rule, says whether breaking it is *hard* (the file is wrong for broadcast: ``subweave lint`` exits
 1) or *soft* (worth a look), and holds the check.
 
-Files are read with pysrt, webvtt-py or pysubs2 (by extension, then by content) after a line scan
-that finds malformed time lines first, so a broken file is reported as ``file:line: what`` rather
-than as a library traceback. Languages are decided per line from the script when not given: a
-stacked bilingual file has each line checked against the limits of its own language.
+Files are read by :func:`pipeline.transcript.subfile.read_subtitles` (SRT, WebVTT or ASS, by
+extension, then by content), whose line scan finds malformed time lines first, so a broken file is
+reported as ``file:line: what`` rather than as a library traceback. Languages are decided per
+line from the script when not given: a stacked bilingual file has each line checked against the
+limits of its own language.
 
 >>> track = Track(("en",), (Cue(0, 500, {"en": ("Hi.",)}),))
 >>> print(lint_track(track).summary())
@@ -25,12 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.model import Cue, Track
-from pipeline.subtitles.files import (
-    RESOLUTION_MS,
-    RawCue,
-    detect_subtitle_format,
-    read_subtitles,
-)
 from pipeline.subtitles.rules import (
     CJK_CHAR,
     Limits,
@@ -41,6 +36,7 @@ from pipeline.subtitles.rules import (
     word_count,
 )
 from pipeline.timecode import MS_PER_MINUTE, MS_PER_SECOND, ms_to_srt
+from pipeline.transcript.subfile import RESOLUTION_MS, RawCue, read_subtitles
 
 #: Longest line quoted in a message, in characters.
 QUOTE_CHARS = 60
@@ -478,9 +474,7 @@ __all__ = [
     "LintResult",
     "Rule",
     "Violation",
-    "detect_subtitle_format",
     "lint_cues",
     "lint_file",
     "lint_track",
-    "read_subtitles",
 ]

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from pipeline.model import Document
+from pipeline.transcript import subfile
 from pipeline.transcript.lang import detect_lang, dominant_lang
 from pipeline.transcript.speakers import SpeakerBook, build_book
 from pipeline.transcript.structure import SourceLine, source_lines
-from pipeline.transcript.textfile import split_lines
 
 
 class Reader:
@@ -96,7 +96,7 @@ def profile(text: str) -> TextProfile:
             k += 2
         else:
             k += 1
-    blocks = _blocks(text)
+    blocks = [[line.strip() for _, line in block] for block in subfile.blocks(text)]
     pair_blocks = sum(
         1
         for block in blocks
@@ -114,13 +114,3 @@ def profile(text: str) -> TextProfile:
         blocks=len(blocks),
         pair_blocks=pair_blocks,
     )
-
-
-def _blocks(text: str) -> list[list[str]]:
-    blocks: list[list[str]] = [[]]
-    for line in split_lines(text):
-        if line.strip():
-            blocks[-1].append(line.strip())
-        elif blocks[-1]:
-            blocks.append([])
-    return [b for b in blocks if b]

@@ -15,10 +15,17 @@ from pathlib import Path
 from pipeline.errors import TranscriptParseError
 from pipeline.model import Document, Turn
 from pipeline.transcript.base import Reader
-from pipeline.transcript.cues import COUNTER, LOOSE_TIMING, SRT_TIMING, CueBlock, clean, scan_blocks
 from pipeline.transcript.lang import detect_lang, dominant_lang
 from pipeline.transcript.speakers import build_book
 from pipeline.transcript.structure import pair_turns
+from pipeline.transcript.subfile import (
+    COUNTER,
+    LOOSE_TIMING,
+    SRT_TIMING,
+    CueBlock,
+    clean,
+    cue_blocks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +71,7 @@ class SrtReader(Reader):
 
     @classmethod
     def parse(cls, text: str, *, path: Path, lenient: bool = False) -> Document:
-        blocks = scan_blocks(text)
-        return build_cue_document(cls, blocks, path=path, lenient=lenient)
+        return build_cue_document(cls, cue_blocks(text), path=path, lenient=lenient)
 
 
 def build_cue_document(
@@ -74,14 +80,13 @@ def build_cue_document(
     *,
     path: Path,
     lenient: bool,
-    voices: list[str | None] | None = None,
 ) -> Document:
-    """Turns from cue blocks: one per cue, speaker from a voice tag or a label."""
+    """Turns from cue blocks: one per cue, speaker from a voice span or a label."""
     texts = [clean(" ".join(t for _, t in b.lines)) for b in blocks]
     book = build_book([t for t in texts if t])
     default_lang = dominant_lang(texts)
     turns: list[Turn] = []
-    for k, block in enumerate(blocks):
+    for block in blocks:
         if not block.lines:
             continue
         start = end = None
@@ -99,7 +104,7 @@ def build_cue_document(
         else:
             _problem("cue without a timing line", path, block.lines[0][0], lenient, None)
         text = "\n".join(clean(t) for _, t in block.lines)
-        speaker = voices[k] if voices is not None and k < len(voices) else None
+        speaker = block.voice
         first, _, rest = text.partition("\n")
         label = book.match(first)
         if speaker is None and label is not None:

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.subtitles.rules import CJK_CHAR, display_width, is_cjk, line_length
+from pipeline.lang import CJK_CHAR, base_lang, is_cjk
+from pipeline.subtitles.rules import display_width, line_length
 
 SENTENCE_END = re.compile(r"[.?!…。！？]+[\"'”’»)）」』\]]*$")
 CLAUSE_END = re.compile(r"[,;:，、；：—–]+[\"'”’»)）」』\]]*$|\s[-–—]$")
@@ -158,7 +159,7 @@ def break_cost(left: Unit, right: Unit, lang: str) -> float:
     >>> break_cost(Unit("end."), Unit("Then"), "en") < break_cost(Unit("the"), Unit("cat"), "en")
     True
     """
-    base = lang.split("-")[0]
+    base = base_lang(lang)
     if SENTENCE_END.search(left.text):
         return COST_SENTENCE
     if CLAUSE_END.search(left.text):
@@ -167,14 +168,14 @@ def break_cost(left: Unit, right: Unit, lang: str) -> float:
     if lw in _HOLD_NEXT.get(base, ()):
         return COST_BAD
     if (
-        base not in {"zh", "ja", "ko"}
+        not is_cjk(base)
         and left.text[:1].isupper()
         and right.text[:1].isupper()
         and lw not in {"i"}
         and right.text[:1].isalpha()
     ):
         return COST_BAD  # a name: "Maya Chen", "New York"
-    if base in {"zh", "ja", "ko"}:
+    if is_cjk(base):
         if left.text[-1:].isascii() and left.text[-1:].isalnum() and right.text[:1].isascii():
             return COST_BAD  # inside an English phrase in Chinese text: "value | function"
         if any(right.text.startswith(w) for w in _CONJ["zh"]):

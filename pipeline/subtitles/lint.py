@@ -25,24 +25,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.lang import CJK_CHAR, HAN, base_lang, is_cjk
 from pipeline.model import Cue, Track
-from pipeline.subtitles.rules import (
-    CJK_CHAR,
-    Limits,
-    base_lang,
-    limits,
-    line_length,
-    reading_chars,
-    word_count,
-)
+from pipeline.subtitles.rules import Limits, limits, line_length, reading_chars, word_count
 from pipeline.timecode import MS_PER_MINUTE, MS_PER_SECOND, ms_to_srt
 from pipeline.transcript.subfile import RESOLUTION_MS, RawCue, read_subtitles
 
 #: Longest line quoted in a message, in characters.
 QUOTE_CHARS = 60
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Spaces between two Han characters (the ideographic space U+3000 is a deliberate separator).
-_HAN_SPACE = re.compile(f"(?<=[{_HAN}])[ \t\u00a0]+(?=[{_HAN}])")
+_HAN_SPACE = re.compile(f"(?<=[{HAN}])[ \t\u00a0]+(?=[{HAN}])")
 #: Languages written in Cyrillic: script detection calls their text "ru".
 _CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
 #: CJK languages -> what script detection calls their text (Cantonese is written in Han).
@@ -441,7 +433,7 @@ def _line_lang(line: str, detect: Callable[[str, str], str]) -> str:
     never holds Han characters, so script presence decides, not majority.
     """
     found = detect(line, "")
-    if found in ("zh", "ja", "ko"):
+    if is_cjk(found):
         return found
     cjk = CJK_CHAR.findall(line)
     return detect("".join(cjk), "") if cjk else found

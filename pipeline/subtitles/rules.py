@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from wcwidth import wcswidth
 
 from pipeline.errors import ConfigError
+from pipeline.lang import base_lang, is_cjk
 
 PROFILES = ("netflix", "bbc")
-CJK_LANGS = frozenset({"zh", "ja", "ko", "yue"})
 MS_PER_S = 1000
 
 
@@ -117,16 +117,6 @@ def limits(
     )
 
 
-def base_lang(lang: str) -> str:
-    """The primary subtag of a BCP-47 code: ``zh-Hans`` -> ``zh``."""
-    return lang.split("-")[0].split("_")[0].lower()
-
-
-def is_cjk(lang: str) -> bool:
-    """Whether ``lang`` is written without spaces between words."""
-    return base_lang(lang) in CJK_LANGS
-
-
 def display_width(text: str) -> int:
     """Terminal display columns of ``text`` (full-width characters take two).
 
@@ -159,9 +149,6 @@ def reading_chars(text: str, lang: str) -> int:
     """
     return sum(line_length(part, lang) for part in text.split("\n"))
 
-
-#: One character of a CJK script (kana, Han, hangul): a line holding any is a CJK line.
-CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 

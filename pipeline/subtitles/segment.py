@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from pipeline.lang import is_cjk
 from pipeline.model import Cue, TimedWord
 from pipeline.subtitles.lines import (
     SENTENCE_END,
@@ -42,7 +43,7 @@ from pipeline.subtitles.lines import (
     line_text,
     text_units,
 )
-from pipeline.subtitles.rules import Limits, display_width, is_cjk, limits, line_length
+from pipeline.subtitles.rules import Limits, display_width, limits, line_length
 
 # Dynamic-programme weights (cost units of pipeline.subtitles.lines).
 CUE_COST = 6.0  # every cue costs this much: prefer fuller cues

@@ -13,6 +13,7 @@ import bisect
 import math
 from collections.abc import Sequence
 
+from pipeline.lang import is_cjk
 from pipeline.model import Cue, Track
 from pipeline.subtitles.lines import (
     CLAUSE_END,
@@ -22,7 +23,7 @@ from pipeline.subtitles.lines import (
     join_sep,
     text_units,
 )
-from pipeline.subtitles.rules import Limits, is_cjk, line_length, reading_chars
+from pipeline.subtitles.rules import Limits, line_length, reading_chars
 from pipeline.subtitles.segment import SegmentOptions, TimedText, break_text, text_cues
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+from pipeline.lang import HAN_CHAR, HANGUL, KANA
+
+_KANA = re.compile(f"[{KANA}]")
+#: Hangul syllables and the conjoining jamo (U+1100-11FF) a decomposed (NFD) syllable is
+#: written in: Korean either way.
+_HANGUL = re.compile(f"[{HANGUL}\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 
 #: Alphabetic scripts, counted in words (Thai, written without spaces, in runs of
@@ -47,7 +50,7 @@ def detect_lang(text: str, default: str = "en") -> str:
     >>> detect_lang("Meaning what?")
     'en'
     """
-    han = len(_HAN.findall(text))
+    han = len(HAN_CHAR.findall(text))
     kana = len(_KANA.findall(text))
     hangul = len(_HANGUL.findall(text))
     if han or kana or hangul:

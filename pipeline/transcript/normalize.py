@@ -27,6 +27,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pipeline.lang import CJK_CHAR
+
 # Spelling variants that ASR and human transcribers disagree on; both map to one key.
 EQUIVALENTS: dict[str, str] = {
     "okay": "ok",
@@ -48,7 +50,6 @@ CURRENCY: dict[str, str] = {"$": "dollars", "€": "euros", "£": "pounds", "¥"
 
 _ORDINAL = re.compile(r"^(\d+)(st|nd|rd|th)$")
 _NUMBER = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _SPLIT = re.compile(r"[\s\-\u2010-\u2015/]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _STRIP = re.compile(r"[^\w']+", re.UNICODE)
@@ -93,9 +94,9 @@ def _keys(word: str) -> tuple[str, ...]:
 
 
 def _part_keys(part: str) -> list[str]:
-    if _CJK.search(part):
+    if CJK_CHAR.search(part):
         # Han and kana: one matching token per character, so "字幕" meets "字 幕".
-        return [ch for ch in part if _CJK.match(ch) or ch.isalnum()]
+        return [ch for ch in part if CJK_CHAR.match(ch) or ch.isalnum()]
     suffix: list[str] = []
     core = part.strip('.,;:!?"()[]{}<>«»“”„…')
     if not core:
@@ -119,8 +120,3 @@ def _part_keys(part: str) -> list[str]:
 def word_keys(word: str) -> list[str]:
     """Matching tokens of one display word (lower case, no punctuation, numbers spelled out)."""
     return list(_keys(word))
-
-
-def is_cjk(text: str) -> bool:
-    """True when ``text`` contains Han, kana or Hangul characters."""
-    return _CJK.search(text) is not None

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.lang import HAN
 from pipeline.model import Role
 
 #: Sentence-final punctuation (ASCII, CJK full-width, closing quotes and brackets).
@@ -25,7 +26,7 @@ MAX_TITLE_CHARS = 150
 #: A summary is at least this many characters (shorter: a heading such as "摘要").
 MIN_SUMMARY_CHARS = 30
 
-_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
+_UNITS = re.compile(rf"[{HAN}]|[^\s{HAN}]+")
 
 
 @dataclass(frozen=True, slots=True)

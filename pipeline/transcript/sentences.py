@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pipeline.lang import base_lang, is_cjk
 from pipeline.model import Word
-
-CJK_LANGS = frozenset({"zh", "ja", "ko", "yue"})
 
 _CLOSERS = "”’」』）)》〉】〕\"'"
 _CJK_END = re.compile(rf"(?:[。！？!?]+|…+|\.{{3,}})[{re.escape(_CLOSERS)}]*")
@@ -36,11 +35,6 @@ class Span:
     text: str
     start: int
     end: int
-
-
-def base(lang: str) -> str:
-    """``zh-Hans`` -> ``zh``."""
-    return lang.split("-")[0].split("_")[0].lower()
 
 
 def _strip(text: str, start: int, end: int) -> Span | None:
@@ -84,10 +78,10 @@ def split_sentences(text: str, lang: str) -> list[Span]:
     >>> [s.text for s in split_sentences("Thanks, Maya. It's great to be here.", "en")]
     ['Thanks, Maya.', "It's great to be here."]
     """
-    code = base(lang)
+    code = base_lang(lang)
     if not text.strip():
         return []
-    if code in CJK_LANGS:
+    if is_cjk(code):
         return _by_pattern(text, _CJK_END)
     if code == "ru":
         from razdel import sentenize
@@ -108,20 +102,20 @@ def split_clauses(text: str, lang: str) -> list[Span]:
     >>> [c.text for c in split_clauses("没错，如果我写错了，就糟了。", "zh")]
     ['没错，', '如果我写错了，', '就糟了。']
     """
-    pattern = _CJK_CLAUSE if base(lang) in CJK_LANGS else _LATIN_CLAUSE
+    pattern = _CJK_CLAUSE if is_cjk(lang) else _LATIN_CLAUSE
     return _by_pattern(text, pattern)
 
 
 def text_length(text: str, lang: str) -> int:
     """Length used for length ratios: characters without spaces (CJK) or with them."""
-    if base(lang) in CJK_LANGS:
+    if is_cjk(lang):
         return sum(1 for ch in text if not ch.isspace())
     return len(" ".join(text.split()))
 
 
 def joiner(lang: str) -> str:
     """What goes between two sentences of ``lang`` when they are joined."""
-    return "" if base(lang) in CJK_LANGS else " "
+    return "" if is_cjk(lang) else " "
 
 
 def word_sentences(

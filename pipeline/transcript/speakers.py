@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-#: Han, kana and hangul: text a glued label may run straight into.
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+from pipeline.lang import CJK  # Han, kana and hangul: text a glued label may run straight into
+
 _L = "A-Za-z\u00c0-\u024f\u0400-\u04ff"
 _WORD = rf"[{_L}0-9'’.\-]*"
 #: Up to four words, the first capitalised: "Ilya", "Dwarkesh Patel", "Speaker 2".

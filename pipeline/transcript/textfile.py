@@ -39,7 +39,10 @@ MAX_CONTROL_SHARE = 0.02
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: Only the basic block of CJK ideographs, narrower than :data:`pipeline.lang.HAN` on purpose:
+#: it scores a GB18030 reading against another codec's, and a Korean code page misread
+#: gives compatibility ideographs (U+F900-FAFF), which must not count for it.
+_UNIFIED_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _VOWELS = frozenset("aeiouyAEIOUY")
 
@@ -250,7 +253,7 @@ def _best_latin(data: bytes, text: str, codec: str) -> tuple[str, str]:
 
 def _han_share(text: str) -> float:
     letters = sum(1 for ch in text if ch.isalpha())
-    return len(_HAN.findall(text)) / letters if letters else 0.0
+    return len(_UNIFIED_HAN.findall(text)) / letters if letters else 0.0
 
 
 def _undecodable(path: Path | str, codec: str, err: UnicodeDecodeError) -> TranscriptParseError:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pysubs2
 
+from pipeline.lang import base_lang
 from pipeline.model import Cue, Track
 from pipeline.subtitles.formats.base import Writer, stacked_lines
-from pipeline.subtitles.rules import base_lang
 
 PLAY_RES_X = 1920  # pixels
 PLAY_RES_Y = 1080  # pixels

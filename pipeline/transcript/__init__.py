@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from pipeline.errors import TranscriptParseError
-from pipeline.model import Document
+from pipeline.model import Document, Role
 from pipeline.transcript.base import Reader
 from pipeline.transcript.bilingual import BilingualReader
 from pipeline.transcript.jsonwords import JsonWordsReader
@@ -112,7 +112,28 @@ def read_transcript(path: Path, fmt: str = "auto", *, lenient: bool = False) -> 
     return dataclasses.replace(doc, format=fmt, encoding=decoded.encoding)
 
 
-def document_to_json(doc: Document) -> dict[str, Any]:
+class TurnJson(TypedDict):
+    """One turn in the ``subweave parse --json`` output."""
+
+    index: int
+    speaker: str | None
+    lang: str
+    role: Role
+    text: str
+    first_line: int
+    last_line: int
+
+
+class DocumentJson(TypedDict):
+    """The ``subweave parse --json`` output."""
+
+    format: str
+    encoding: str
+    turns: list[TurnJson]
+    pairs: list[list[int]]
+
+
+def document_to_json(doc: Document) -> DocumentJson:
     """The ``subweave parse --json`` shape of a document (see DESIGN.md)."""
     return {
         "format": doc.format,
@@ -136,7 +157,9 @@ def document_to_json(doc: Document) -> dict[str, Any]:
 __all__ = [
     "EXTENSIONS",
     "FORMATS",
+    "DocumentJson",
     "Reader",
+    "TurnJson",
     "detect_format",
     "document_to_json",
     "read_transcript",

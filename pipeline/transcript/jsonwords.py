@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 from pipeline.errors import TranscriptParseError
 from pipeline.model import Document, Turn
@@ -24,6 +23,9 @@ log = logging.getLogger(__name__)
 
 #: Keys that may hold a word's text, in order of preference.
 TEXT_KEYS: tuple[str, ...] = ("text", "word", "token")
+
+#: One word object of the file, its values as the JSON has them (anything, checked on use).
+WordItem = dict[str, object]
 
 
 class JsonWordsReader(Reader):
@@ -61,7 +63,7 @@ class JsonWordsReader(Reader):
             ) from err
         lang = data.get("language") if isinstance(data, dict) else None
         turns: list[Turn] = []
-        run: list[tuple[dict[str, Any], int]] = []
+        run: list[tuple[WordItem, int]] = []
         pos = 0
         for k, item in enumerate(items):
             word = _text(item)
@@ -82,7 +84,7 @@ class JsonWordsReader(Reader):
         return Document(tuple(turns), tuple(pair_turns(turns)), format=cls.id)
 
 
-def _words(data: Any) -> list[dict[str, Any]]:
+def _words(data: object) -> list[WordItem]:
     """The word objects of ``data`` (strings become ``{"text": s}``)."""
     if isinstance(data, dict):
         if "words" not in data:
@@ -90,7 +92,7 @@ def _words(data: Any) -> list[dict[str, Any]]:
         data = data["words"]
     if not isinstance(data, list):
         raise TypeError("JSON words are not a list")
-    out: list[dict[str, Any]] = []
+    out: list[WordItem] = []
     for item in data:
         if isinstance(item, str):
             out.append({"text": item})
@@ -101,7 +103,7 @@ def _words(data: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _text(item: dict[str, Any]) -> str | None:
+def _text(item: WordItem) -> str | None:
     for key in TEXT_KEYS:
         value = item.get(key)
         if isinstance(value, str):
@@ -118,11 +120,11 @@ def _locate(raw: str, word: str, pos: int) -> tuple[int, int]:
     return pos, raw.count("\n", 0, pos) + 1
 
 
-def _seconds(value: Any) -> int | None:
+def _seconds(value: object) -> int | None:
     return seconds_to_ms(float(value)) if isinstance(value, int | float) else None
 
 
-def _turn(run: list[tuple[dict[str, Any], int]], lang: Any) -> Turn:
+def _turn(run: list[tuple[WordItem, int]], lang: object) -> Turn:
     words = [_text(item) or "" for item, _ in run]
     spaced = any(w[:1].isspace() for w in words)
     text = ("".join(words) if spaced else " ".join(words)).strip()

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Protocol
 
 from pipeline.lang import base_lang, is_cjk
 from pipeline.model import Word
@@ -26,6 +26,22 @@ _CJK_END = re.compile(rf"(?:[。！？!?]+|…+|\.{{3,}})[{re.escape(_CLOSERS)}]
 _CJK_CLAUSE = re.compile(rf"[，、；：,;:]+[{re.escape(_CLOSERS)}]*")
 _LATIN_CLAUSE = re.compile(r"[,;:—–]+(?=\s)|\s[—–]\s")
 _SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]]*$")
+
+
+class _TextSpan(Protocol):
+    """What pysbd's ``segment`` gives with ``char_span=True``: a sentence's offsets."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+class _Segmenter(Protocol):
+    """The part of ``pysbd.Segmenter`` used here."""
+
+    def segment(self, text: str) -> list[_TextSpan]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +77,15 @@ def _by_pattern(text: str, pattern: re.Pattern[str]) -> list[Span]:
 
 
 @lru_cache(maxsize=8)
-def _pysbd(lang: str) -> Any:
+def _pysbd(lang: str) -> _Segmenter:
     import pysbd
 
+    segmenter: _Segmenter
     try:
-        return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+        segmenter = pysbd.Segmenter(language=lang, clean=False, char_span=True)
     except ValueError:  # a language pysbd does not know: English rules
-        return pysbd.Segmenter(language="en", clean=False, char_span=True)
+        segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return segmenter
 
 
 def split_sentences(text: str, lang: str) -> list[Span]:

@@ -9,23 +9,42 @@ seconds (milliseconds / 1000, exact to the millisecond); words no audio supports
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypedDict
 
 from pipeline.model import TimedWord, Track
 from pipeline.subtitles.formats.base import Writer
 from pipeline.timecode import ms_to_seconds
 
 
+class WordRecord(TypedDict):
+    """One word of ``<stem>.words.json``."""
+
+    text: str
+    start: float | None
+    end: float | None
+    status: str
+    speaker: str | None
+
+
+class CueRecord(TypedDict):
+    """One cue of a track's ``.json``."""
+
+    start: float
+    end: float
+    speaker: str | None
+    lines: dict[str, list[str]]
+
+
 def _seconds(ms: int | None) -> float | None:
     return None if ms is None else ms_to_seconds(ms)
 
 
-def _dump(value: Any) -> str:
+def _dump(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _document(head: dict[str, Any], key: str, records: Iterable[dict[str, Any]]) -> str:
+def _document(head: Mapping[str, object], key: str, records: Iterable[Mapping[str, object]]) -> str:
     """``{head..., key: [records]}`` with one record per line."""
     lines = [f"  {_dump(name)}: {_dump(value)}," for name, value in head.items()]
     rows = [f"    {_dump(record)}" for record in records]
@@ -49,13 +68,13 @@ def render_words_json(words: Sequence[TimedWord], lang: str) -> str:
         {"language": lang},
         "words",
         (
-            {
-                "text": word.text,
-                "start": _seconds(word.start_ms),
-                "end": _seconds(word.end_ms),
-                "status": word.status,
-                "speaker": word.speaker,
-            }
+            WordRecord(
+                text=word.text,
+                start=_seconds(word.start_ms),
+                end=_seconds(word.end_ms),
+                status=word.status,
+                speaker=word.speaker,
+            )
             for word in words
         ),
     )
@@ -67,12 +86,12 @@ def render(track: Track) -> str:
         {"languages": list(track.langs)},
         "cues",
         (
-            {
-                "start": ms_to_seconds(cue.start_ms),
-                "end": ms_to_seconds(cue.end_ms),
-                "speaker": cue.speaker,
-                "lines": {lang: list(lines) for lang, lines in cue.lines.items()},
-            }
+            CueRecord(
+                start=ms_to_seconds(cue.start_ms),
+                end=ms_to_seconds(cue.end_ms),
+                speaker=cue.speaker,
+                lines={lang: list(lines) for lang, lines in cue.lines.items()},
+            )
             for cue in track.cues
         ),
     )

@@ -257,6 +257,16 @@ def test_malformed_file_one_line_error(tmp_path: Path, name: str, text: str, whe
     assert where in result.output and "Traceback" not in result.output
 
 
+def test_vtt_blocks_players_skip_are_not_errors(tmp_path: Path) -> None:
+    # A comment may follow NOTE with a tab; a second header (two files joined) is no cue.
+    text = (
+        "WEBVTT\n\nNOTE\tchecked by hand\n\n00:00:01.000 --> 00:00:03.000\nHello there.\n\n"
+        "WEBVTT\n\n00:00:04.000 --> 00:00:06.000\nAnd again.\n"
+    )
+    result = lint_file(_write(tmp_path, "joined.vtt", text))
+    assert result.cue_count == 2 and result.violations == ()
+
+
 def test_missing_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lint", str(tmp_path / "nope.srt")])
     assert result.exit_code == 1

@@ -347,6 +347,59 @@ def test_vtt_voices_and_times(tmp_path: Path) -> None:
     ]
 
 
+FULL_VTT = """WEBVTT - with every kind of block
+Kind: captions
+
+NOTE
+a comment
+of two lines
+
+STYLE
+::cue { color: yellow; }
+
+REGION
+id:top
+
+1
+00:00:01.000 --> 00:00:02.000 region:top line:0
+<v.loud Ann Lee>Hi and welcome.</v>
+
+00:00:03.000 --> 00:00:04.000
+No voice, <v Bob>a voice inside</v>.
+1984
+
+NOTE\tthe spec allows a tab
+
+00:00:05.000 --> 00:00:06.000
+<v Bob>Bye.
+"""
+
+
+def test_vtt_blocks_voices_and_line_numbers(tmp_path: Path) -> None:
+    doc = read_transcript(write(tmp_path, FULL_VTT, "full.vtt"))
+    assert [(t.speaker, t.text, t.first_line, t.last_line) for t in doc.turns] == [
+        ("Ann Lee", "Hi and welcome.", 16, 16),
+        (None, "No voice, a voice inside.\n1984", 19, 20),
+        ("Bob", "Bye.", 25, 25),
+    ]
+    assert [t.prior_start_ms for t in doc.turns] == [1000, 3000, 5000]
+
+
+def test_transcript_and_lint_read_subtitles_one_way(tmp_path: Path) -> None:
+    """The transcript readers and lint take their cues from the same block locator."""
+    from pipeline.transcript.subfile import read_subtitles
+
+    for name, text in (("old.srt", SRT), ("a.vtt", VTT), ("full.vtt", FULL_VTT)):
+        path = write(tmp_path, text, name)
+        doc = read_transcript(path)
+        fmt, cues = read_subtitles(path)
+        assert fmt == doc.format
+        assert [(c[0], c[1]) for c in cues] == [
+            (t.prior_start_ms, t.prior_end_ms) for t in doc.turns
+        ]
+        assert [len(c[2]) for c in cues] == [t.last_line - t.first_line + 1 for t in doc.turns]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -334,3 +334,13 @@ def test_translation_in_a_pause_gets_its_own_cue() -> None:
     tight = [TimedText("挤。", 2050, 2100, "A", 0)]
     (first, _) = stack_translation(cues, tight, "en", "zh", OPTS)
     assert first.text("zh") == "挤。"
+
+
+@pytest.mark.parametrize("code", ["zh-Hans", "zh_CN", "ZH", "yue"])
+def test_break_costs_read_language_codes_as_pipeline_lang(code: str) -> None:
+    from pipeline.subtitles.lines import Unit, break_cost
+
+    for left, right in (("value", "function"), ("Maya", "Chen"), ("我们", "但是")):
+        assert break_cost(Unit(left), Unit(right), code) == break_cost(
+            Unit(left), Unit(right), "zh"
+        )

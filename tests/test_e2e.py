@@ -50,7 +50,8 @@ def test_writes_every_track(run_dir: Path) -> None:
         "sample.en-zh.ass",
         "sample.words.json",
         "sample.report.json",
-        "sample.report.html",
+        "sample.review.html",
+        "sample.review.mp3",
     ):
         assert (run_dir / name).stat().st_size > 0, name
 

@@ -1,16 +1,19 @@
 """QC report of one episode run: what was timed, what was not, how the tracks read.
 
 The report is the place a user looks first when something is off: coverage, every transcript
-span that no audio supports (so it got no cue), and each track's lint summary. It is built from
-the stages' typed results (:class:`ReportInputs`), never from the run's context or files.
+span that no audio supports (so it got no cue), each track's lint summary, and every cue to
+check first and why (:mod:`pipeline.review.flags`). It is built from the stages' typed results
+(:class:`ReportInputs`), never from the run's context or files. Machines read
+``<stem>.report.json``; people read the same facts in words (:func:`facts`) on the review page
+(:mod:`pipeline.review.page`), which replaced the old ``<stem>.report.html``.
 """
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.model import TimedWord
+from pipeline.review.flags import Flags
 from pipeline.run.artifacts import Json, JsonObject
 from pipeline.run.results import (
     AlignResult,
@@ -36,15 +39,20 @@ class ReportInputs:
     bitext: BitextResult | None
     segment: SegmentResult
     write: WriteResult | None
+    speech: tuple[tuple[int, int], ...] = ()
+    profile: str = "netflix"
+    fps: float = 24.0
 
 
 @dataclass(frozen=True)
 class Report:
-    """The report as JSON (``data``) and its summary (what the report stage's artifact keeps)."""
+    """The report as JSON (``data``), its summary (what the report stage's artifact keeps) and
+    the flags the review page shows."""
 
     data: JsonObject
     summary: JsonObject
     bitext: BitextResult | None = None
+    flags: Flags = field(default_factory=lambda: Flags({}))
 
 
 def unspoken_spans(words: tuple[TimedWord, ...]) -> list[Json]:
@@ -77,6 +85,7 @@ def unspoken_spans(words: tuple[TimedWord, ...]) -> list[Json]:
 
 def build_report(inputs: ReportInputs) -> Report:
     """Collect the QC figures of a finished run from its results."""
+    from pipeline.run.review import doubtful_json, find_run_flags
     from pipeline.subtitles.lint import lint_track
 
     aligned = inputs.aligned
@@ -88,7 +97,7 @@ def build_report(inputs: ReportInputs) -> Report:
     ]
     track_rows: list[Json] = []
     for track in inputs.segment.tracks:
-        result = lint_track(track, track.langs[-1])
+        result = lint_track(track, track.langs[-1], inputs.profile, inputs.fps)
         track_rows.append(
             {
                 "code": track.code,
@@ -126,7 +135,18 @@ def build_report(inputs: ReportInputs) -> Report:
             }
             for lang, t in inputs.bitext.languages.items()
         }
-    return Report(data, summary, inputs.bitext)
+    flags = find_run_flags(inputs)
+    data["review"] = doubtful_json(inputs.segment, flags)
+    used = inputs.segment.corrections
+    if used is not None:
+        data["corrections"] = {
+            "file": used.file,
+            "entries": len(used.entries),
+            "applied": len(used.applied),
+            "stale": [{"track": st.track, "text": st.text, "why": st.why} for st in used.stale],
+        }
+        summary["corrections"] = {"applied": len(used.applied), "stale": len(used.stale)}
+    return Report(data, summary, inputs.bitext, flags)
 
 
 def bitext_section(bitext: BitextResult) -> JsonObject:
@@ -143,86 +163,3 @@ def bitext_section(bitext: BitextResult) -> JsonObject:
         }
         for lang, t in bitext.languages.items()
     }
-
-
-def _ms(value: int | None) -> str:
-    return "-" if value is None else f"{value / 1000:.2f}"
-
-
-def _bitext_html(bitext: BitextResult | None) -> str:
-    esc = html.escape
-    parts: list[str] = []
-    for lang, t in (bitext.languages if bitext is not None else {}).items():
-        stretches = "".join(
-            f"<li>pairs {s['first_pair']}-{s['last_pair']} (source turns {_pair(s['src_turns'])},"
-            f" translation turns {_pair(s['tgt_turns'])}): {s['src_sentences']} /"
-            f" {s['tgt_sentences']} sentences aligned by content</li>"
-            for s in t.stretches
-        )
-        rows = "".join(
-            f"<tr><td>{r.index}</td><td>{esc(r.status)}</td><td>{_ms(r.prev_end_ms)}</td>"
-            f"<td>{_ms(r.start_ms)}</td><td>{_ms(r.next_start_ms)}</td>"
-            f"<td>{esc(r.text)}</td></tr>"
-            for r in t.doubtful
-        )
-        parts.append(
-            f"<h2>Translation {esc(lang)} ({esc(t.mode)}): {t.placed} of {t.total}"
-            f" sentences timed</h2><p>Turn pairs out of step:</p><ul>{stretches or '<li>none</li>'}"
-            "</ul><table><tr><th>#</th><th>status</th><th>previous ends</th><th>start</th>"
-            f"<th>next starts</th><th>text</th></tr>{rows}</table>"
-        )
-    return "".join(parts)
-
-
-def _pair(value: Json) -> str:
-    """``[3, 7]`` -> ``3-7`` (a range of turns in a stretch)."""
-    if isinstance(value, list) and len(value) == 2:
-        return f"{value[0]}-{value[1]}"
-    return str(value)
-
-
-def render_html(report: Report) -> str:
-    """A self-contained HTML page of the report."""
-    s = report.summary
-    data = report.data
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td>{esc(str(k))}</td><td>{esc(str(v))}</td></tr>"
-        for k, v in s.items()
-        if k not in ("tracks", "translations")
-    )
-    tracks = "".join(
-        f"<tr><td>{esc(str(t['code']))}</td><td>{t['cues']}</td>"
-        f"<td>{t.get('lint_hard', '-')}</td><td>{t.get('lint_total', '-')}</td></tr>"
-        for t in _objects(s["tracks"])
-    )
-    spans = "".join(
-        f"<tr><td>{sp['turn_index']}</td><td>{sp['words']}</td><td>{esc(str(sp['text']))}</td></tr>"
-        for sp in _objects(data["unspoken_spans"])
-    )
-    skipped = "".join(
-        f"<tr><td>{_pair(t['lines'])}</td><td>{esc(str(t['role']))}</td>"
-        f"<td>{esc(str(t['text']))}</td></tr>"
-        for t in _objects(data["not_speech_turns"])
-    )
-    episode = esc(str(s["episode"]))
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>subweave report: {episode}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:2em}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}</style></head>
-<body><h1>subweave QC: {episode}</h1>
-<h2>Summary</h2><table>{rows}</table>
-<h2>Tracks</h2><table><tr><th>track</th><th>cues</th><th>hard lint</th><th>all lint</th></tr>
-{tracks}</table>
-{_bitext_html(report.bitext)}
-<h2>Transcript text with no audio (no cue)</h2>
-<table><tr><th>turn</th><th>words</th><th>text</th></tr>{spans}</table>
-<h2>Not speech (titles, notes, headings, ...)</h2>
-<table><tr><th>lines</th><th>role</th><th>text</th></tr>{skipped}</table>
-</body></html>
-"""
-
-
-def _objects(value: Json) -> list[JsonObject]:
-    """The objects of a JSON array this module built."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []

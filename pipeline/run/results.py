@@ -35,6 +35,7 @@ from pipeline.run.codecs import (
     words_from_json,
     words_to_json,
 )
+from pipeline.run.reviewed import CorrectionsUsed, ProxyMade
 
 R = TypeVar("R", bound="Result")
 
@@ -390,17 +391,29 @@ class BitextResult:
 
 @dataclass(frozen=True)
 class SegmentResult:
-    """The finished tracks: monolingual per language, stacked bilingual ones."""
+    """The finished tracks: monolingual per language, stacked bilingual ones.
+
+    ``corrections`` is set when a corrections file was applied (the artifact has the key only
+    then, so runs without one write the artifact they always did).
+    """
 
     stage: ClassVar[str] = "segment"
     tracks: tuple[Track, ...]
+    corrections: CorrectionsUsed | None = None
 
     def to_json(self) -> JsonObject:
-        return {"tracks": [track_to_json(t) for t in self.tracks]}
+        out: JsonObject = {"tracks": [track_to_json(t) for t in self.tracks]}
+        if self.corrections is not None:
+            out["corrections"] = self.corrections.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: JsonObject) -> SegmentResult:
-        return cls(tuple(track_from_json(t) for t in as_list(data["tracks"])))
+        used = data.get("corrections")
+        return cls(
+            tuple(track_from_json(t) for t in as_list(data["tracks"])),
+            None if used is None else CorrectionsUsed.from_json(used),
+        )
 
 
 @dataclass(frozen=True)
@@ -420,14 +433,22 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class ReportResult:
-    """The QC summary (the full report is ``<stem>.report.json``)."""
+    """The QC summary (the full report is ``<stem>.report.json``), and the review page's
+    audio proxy when one was made."""
 
     stage: ClassVar[str] = "report"
     summary: JsonObject
+    proxy: ProxyMade | None = None
 
     def to_json(self) -> JsonObject:
-        return {"summary": self.summary}
+        out: JsonObject = {"summary": self.summary}
+        if self.proxy is not None:
+            out["proxy"] = self.proxy.to_json()
+        return out
 
     @classmethod
     def from_json(cls, data: JsonObject) -> ReportResult:
-        return cls(as_object(data["summary"]))
+        proxy = data.get("proxy")
+        return cls(
+            as_object(data["summary"]), None if proxy is None else ProxyMade.from_json(proxy)
+        )

@@ -95,6 +95,12 @@ def _forced_audio(cfg: PipelineConfig) -> tuple[Path, ...]:
     return _inputs_audio(cfg) if _forced(cfg) else ()
 
 
+def _corrections(cfg: PipelineConfig) -> tuple[Path, ...]:
+    """The corrections file the segment stage applies, so that editing it re-runs the stage."""
+    found = cfg.corrections_file
+    return (found,) if found is not None else ()
+
+
 def _parse_format(cfg: PipelineConfig) -> Params:
     return {"format": cfg.inputs.format}
 
@@ -141,8 +147,9 @@ STAGES: dict[str, Stage] = {
             "segment",
             SegmentResult,
             subtitles.segment,
-            ("align", "refine", "parse", "bitext"),
+            ("align", "refine", "parse", "bitext", "ingest"),
             ("segment",),
+            _corrections,
         ),
         Stage(
             "write",
@@ -155,7 +162,7 @@ STAGES: dict[str, Stage] = {
             "report",
             ReportResult,
             output.report,
-            ("ingest", "parse", "align", "refine", "bitext", "segment", "write"),
+            ("ingest", "vad", "parse", "align", "refine", "bitext", "segment", "write"),
         ),
     )
 }

@@ -75,8 +75,10 @@ def _drop_stale(ctx: Context, files: dict[str, str]) -> None:
 
 
 def report(ctx: Context) -> ReportResult:
-    """The QC report, for machines (``<stem>.report.json``) and people (``.report.html``)."""
-    from pipeline.run.report import ReportInputs, build_report, render_html
+    """The QC report for machines (``<stem>.report.json``) and the review page for people
+    (``<stem>.review.html`` with its audio proxy), which replaced ``<stem>.report.html``."""
+    from pipeline.run.report import ReportInputs, build_report
+    from pipeline.run.review import write_review
 
     translation_only = ctx.config.translation_only
     inputs = ReportInputs(
@@ -88,8 +90,25 @@ def report(ctx: Context) -> ReportResult:
         bitext=ctx.find(BitextResult),
         segment=ctx.get(SegmentResult),
         write=ctx.find(WriteResult),
+        speech=ctx.speech(),
+        profile=ctx.config.segment.profile,
+        fps=ctx.config.segment.fps,
     )
     report = build_report(inputs)
+    proxy = write_review(ctx, inputs, report)
     art.write_json(ctx.dir / f"{ctx.stem}.report.json", report.data)
-    art.atomic_write_text(ctx.dir / f"{ctx.stem}.report.html", render_html(report))
-    return ReportResult(report.summary)
+    _drop_old_report_page(ctx)
+    return ReportResult(report.summary, proxy)
+
+
+def _drop_old_report_page(ctx: Context) -> None:
+    """Remove the ``<stem>.report.html`` an older subweave wrote here (the review page holds
+    its facts now); a file of that name that subweave did not write stays."""
+    path = ctx.dir / f"{ctx.stem}.report.html"
+    try:
+        head = path.read_text(encoding="utf-8")[:400]
+    except (OSError, UnicodeDecodeError):
+        return
+    if "<title>subweave report:" in head:
+        path.unlink()
+        log.info("removed %s: the review page replaces it", path.name)

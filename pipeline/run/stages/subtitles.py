@@ -5,7 +5,14 @@ from __future__ import annotations
 from pipeline.errors import ConfigError
 from pipeline.model import Cue, Document, Track
 from pipeline.run.context import Context
-from pipeline.run.results import BitextResult, LanguageTiming, ParseResult, SegmentResult
+from pipeline.run.results import (
+    BitextResult,
+    IngestResult,
+    LanguageTiming,
+    ParseResult,
+    SegmentResult,
+)
+from pipeline.run.reviewed import CorrectionsUsed
 from pipeline.subtitles.segment import TimedText
 
 
@@ -19,7 +26,7 @@ def segment(ctx: Context) -> SegmentResult:
     bitext = sorted(found.languages.items(), key=lambda kv: kv[0]) if found is not None else []
     if ctx.config.translation_only:  # its own track per language
         only = [Track((tgt,), text_cues(_spans(data), tgt, opts)) for tgt, data in bitext]
-        return SegmentResult(tuple(only))
+        return _corrected(ctx, tuple(only))
     aligned = ctx.words()
     src = aligned.language
     words = aligned.words
@@ -38,7 +45,31 @@ def segment(ctx: Context) -> SegmentResult:
         both = Track((src, tgt), tuple(spread_translation(cues, texts, src, tgt, opts)))
         tracks.append(monolingual(both, tgt, opts))
         tracks.append(both)
-    return SegmentResult(tuple(tracks))
+    return _corrected(ctx, tuple(tracks))
+
+
+def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
+    """The tracks with the corrections file's fixes applied as fixed points (when there is one).
+
+    Corrections are made on the review page for this audio; a file made for other audio (its
+    hash differs) changes nothing and is reported stale.
+    """
+    path = ctx.config.corrections_file
+    if path is None:
+        return SegmentResult(tracks)
+    from pipeline.review.corrections import apply_corrections, read_corrections
+
+    found = read_corrections(path)
+    sha = ctx.get(IngestResult).sha256
+    opts = ctx.config.segment
+    done = apply_corrections(
+        tracks,
+        found.corrections,
+        lambda lang: opts.limits(lang).min_gap_ms,
+        other_audio=found.audio_sha256 not in (None, sha),
+    )
+    used = CorrectionsUsed(str(path), found.corrections, done.applied, done.stale, done.checked)
+    return SegmentResult(done.tracks, used)
 
 
 def _spans(data: LanguageTiming) -> list[TimedText]:

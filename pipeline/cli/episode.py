@@ -26,6 +26,7 @@ from pipeline.cli.console import (
 from pipeline.cli.options import (
     BomOpt,
     ConfigOpt,
+    CorrectionsOpt,
     CrlfOpt,
     Delivery,
     ForceOpt,
@@ -41,6 +42,7 @@ from pipeline.cli.options import (
     QuietOpt,
     SingleTrack,
     SpeakersOpt,
+    corrections_sets,
 )
 from pipeline.errors import PipelineError
 
@@ -138,6 +140,7 @@ def align(
     speakers: SpeakersOpt = None,
     bom: BomOpt = False,
     crlf: CrlfOpt = False,
+    corrections: CorrectionsOpt = None,
     config: ConfigOpt = None,
     model: ModelOpt = None,
     force: ForceOpt = False,
@@ -164,7 +167,7 @@ def align(
     if translation:
         paths = [str(p.resolve()) for p in translation]
         sets.append(Override.of("inputs.translations", paths, "--translation"))
-    sets += opts.overrides()
+    sets += opts.overrides() + corrections_sets(corrections)
     try:
         cfg = load_config(config, sets)
         if not translation and _translation_only(transcript, cfg.inputs.format, cfg):
@@ -241,6 +244,7 @@ def retime(
     speakers: SpeakersOpt = None,
     bom: BomOpt = False,
     crlf: CrlfOpt = False,
+    corrections: CorrectionsOpt = None,
     config: ConfigOpt = None,
     model: ModelOpt = None,
     force: ForceOpt = False,
@@ -274,7 +278,7 @@ def retime(
             Override.of("stages", list(RETIME_STAGES), "retime"),
             Override.of("output.words_json", False, "retime"),
         ]
-    sets += opts.overrides()
+    sets += opts.overrides() + corrections_sets(corrections)
     try:
         cfg = load_config(config, sets)
         if source_text is None:

@@ -38,6 +38,26 @@ OutputOpt = Annotated[
         "(retime). Stage artifacts go to `.subweave/` beside FILE, for the next run.",
     ),
 ]
+CorrectionsOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--corrections",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="Fixes saved from the review page, applied as fixed points "
+        "[default: `<stem>.corrections.json` in the output folder, when there is one].",
+    ),
+]
+
+
+def corrections_sets(path: Path | None) -> list[Override]:
+    """The override ``--corrections FILE`` sets (none without it)."""
+    if path is None:
+        return []
+    return [Override.of("inputs.corrections", str(path.resolve()), f"--corrections {path}")]
+
+
 FormatsOpt = Annotated[
     Optional[str],
     typer.Option(

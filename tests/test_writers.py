@@ -198,7 +198,7 @@ def test_cjk_text_gets_no_spaces(fmt: str) -> None:
 
 
 def test_registry_and_unknown_format() -> None:
-    assert set(FORMATS) == {"srt", "vtt", "ass", "json"}
+    assert set(FORMATS) == {"srt", "vtt", "ass", "ttml", "json"}
     assert all(w.id == fid for fid, w in FORMATS.items())
     with pytest.raises(SubtitleFormatError, match="unknown subtitle format 'sub'"):
         render(BILINGUAL, "sub")

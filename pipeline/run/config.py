@@ -55,7 +55,7 @@ DEFAULT_STAGES: tuple[str, ...] = (
     "write",
     "report",
 )
-SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ttml")
 
 
 class _Strict(BaseModel):

@@ -69,7 +69,9 @@ def test_formats_and_style_options_reach_the_tracks(
         episode, "--out", str(out), "--formats", "srt", "--max-chars", "16", "--max-lines", "1"
     )
     assert result.exit_code == 0, result.output
-    tracks = sorted(p.name for p in out.glob("ep.*.*") if ".report." not in p.name)
+    tracks = sorted(
+        p.name for p in out.glob("ep.*.*") if not p.name.startswith(("ep.report.", "ep.review."))
+    )
     assert tracks == ["ep.en.srt", "ep.words.json"]
     blocks = (out / "ep.en.srt").read_text(encoding="utf-8").strip().split("\n\n")
     for block in blocks:
@@ -123,8 +125,10 @@ def test_quiet_prints_nothing_but_errors(
 def test_verbose_prints_each_stage_line_once(episode: dict[str, Path], tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["-v", "align", str(episode["audio"]), str(episode["transcript"])]
-        + ["--config", str(episode["config"]), "--out", str(tmp_path / "v")],
+        [
+            *("-v", "align", str(episode["audio"]), str(episode["transcript"])),
+            *("--config", str(episode["config"]), "--out", str(tmp_path / "v")),
+        ],
     )
     assert result.exit_code == 0
     assert result.output.count("segment") == 1 or result.output.count("✓ segment") == 1

@@ -21,15 +21,24 @@ setup: $(BIN)/subweave
 
 setup-dev: $(VENV)/.dev-extras
 
-# Optional system tools: espeak-ng (synthetic speech for tests/bench) and ffmpeg (test fixtures).
-# Installed only when missing and when we can (root with apt-get); tests skip cleanly without them.
+# Optional system tools: espeak-ng (synthetic speech for tests/bench), ffmpeg (test fixtures, the
+# review page's MP3 proxy) and chromium (the review page's browser tests; a CJK font for its
+# screenshots). Installed only when missing and when we can (root with apt-get); tests skip
+# cleanly without them.
 sysdeps:
-	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null; then \
+	@if ! command -v espeak-ng >/dev/null || ! command -v ffmpeg >/dev/null \
+	    || ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && apt-get install -y -qq espeak-ng ffmpeg >/dev/null) \
-	      || echo "note: could not install espeak-ng/ffmpeg; the tests that need them will skip"; \
-	  else echo "note: espeak-ng/ffmpeg missing; the tests that need them will skip"; fi; \
+	    (apt-get update -qq && apt-get install -y -qq espeak-ng ffmpeg chromium \
+	      fonts-wqy-microhei >/dev/null) \
+	      || echo "note: could not install espeak-ng/ffmpeg/chromium; the tests that need them will skip"; \
+	  else echo "note: espeak-ng/ffmpeg/chromium missing; the tests that need them will skip"; fi; \
 	fi
+
+# The README's screenshot of the review page: the sample aligned, its page shot in headless Chromium.
+docs/review.png: setup-dev sysdeps
+	$(BIN)/subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample -q
+	$(BIN)/python -m tests.browser outputs/sample/sample.review.html $@ 1280 860
 
 demo: setup
 	$(BIN)/subweave align media/sample.mp3 media/sample.en-zh.txt --out outputs/sample

@@ -197,16 +197,14 @@ def facts(inputs: ReportInputs, report: Report) -> tuple[Fact, ...]:
     out.append(Fact("Audio and transcript", tuple(audio)))
     out.append(Fact("Tracks", tuple(_track_sentences(inputs, report))))
     for lang, t in (inputs.bitext.languages if inputs.bitext is not None else {}).items():
-        said = [
-            f"{MODE_WORDS.get(t.mode, t.mode).capitalize()}: {t.placed} of "
-            f"{_count(t.total, 'sentence')} timed."
-        ]
+        mode = MODE_WORDS.get(t.mode, t.mode)
+        said = [f"{mode[:1].upper()}{mode[1:]}: {t.placed} of {_count(t.total, 'sentence')} timed."]
         statuses = Counter(d.status for d in t.doubtful)
         for status, n in sorted(statuses.items()):
             what = {
-                "low_confidence": "matched its source sentence only weakly",
+                "low_confidence": "matched to the source only weakly",
                 "gap": "timed into a gap between speech",
-                "unplaced": "could not be placed (no cue)",
+                "unplaced": "not placed in time (no cue)",
             }.get(status, status)
             said.append(f"{_count(n, 'sentence')} {what}: listed under Check first.")
         if t.stretches:

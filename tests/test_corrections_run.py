@@ -145,8 +145,11 @@ def test_corrections_round_trip_through_the_cli(episode: dict[str, Path], tmp_pa
     data["corrections"][0].update({"start_ms": start + SHIFT_MS, "checked": ["lint"]})
     fixes.write_text(json.dumps(data), encoding="utf-8")
 
+    old_page = out / "ep.report.html"  # what an older subweave wrote: the review page replaces it
+    old_page.write_text("<!doctype html>\n<html><head><title>subweave report: ep</title>", "utf-8")
     again = runner.invoke(app, ["align", *base, "--corrections", str(fixes)])
     assert again.exit_code == 0, again.output
+    assert not old_page.exists()
     cues = _en_cues(out)
     assert (start + SHIFT_MS, end, "Thanks for having me!") in cues
     page = _page_data(out / "ep.review.html")

@@ -217,6 +217,35 @@ def test_edit_export_and_round_trip_through_a_rerun(
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_exports_are_written_as_the_run_writes_its_files(page: Page, tmp_path: Path) -> None:
+    """The page's SRT/VTT equal the writers' for voices, escapes, stacking, BOM and CR LF."""
+    from pipeline.model import Cue, Track
+    from pipeline.review.flags import Flags
+    from pipeline.review.page import PageInputs, build_page
+    from pipeline.subtitles.formats import render
+
+    cues = (
+        Cue(0, 1200, {"en": ("Q&A <live>", "second line")}, "Dr  Who"),
+        Cue(1300, 2500, {"en": ("Fine.",), "zh": ("好。",)}, None),
+        Cue(3_600_000, 3_601_000, {"en": ("An hour in.",), "zh": ("一小时。",)}, "Amy"),
+    )
+    tracks = (Track(("en", "zh"), cues),)
+    for voices, bom, crlf in ((True, False, False), (False, True, True)):
+        html = tmp_path / f"page-{voices}.html"
+        inputs = PageInputs(
+            "ep", "ep", 3_700_000, 25.0, "ep.review.mp3", bytes(10), tracks, Flags({}),
+            voices=voices, bom=bom, crlf=crlf,
+        )  # fmt: skip
+        html.write_text(build_page(inputs), encoding="utf-8")
+        _open(page, html)
+        written = tracks[0] if voices else Track(tracks[0].langs, tuple(
+            Cue(c.start_ms, c.end_ms, c.lines, None) for c in cues))  # fmt: skip
+        srt = render(written, "srt")
+        srt = ("\ufeff" if bom else "") + (srt.replace("\n", "\r\n") if crlf else srt)
+        assert page.eval("subweave.exportTrack('en-zh', 'srt')") == srt
+        assert page.eval("subweave.exportTrack('en-zh', 'vtt')") == render(written, "vtt")
+
+
 # --- an 80-minute episode ------------------------------------------------------------------
 
 LONG_MS = 80 * 60 * 1000

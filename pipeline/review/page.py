@@ -60,6 +60,8 @@ class PageInputs:
         applied, stale: what became of each entry.
         checked: (track, cue) -> reasons a person marked checked.
         audio_sha256: the episode audio's hash (written into exported corrections).
+        voices, bom, crlf: how the run wrote its files (VTT voice tags; SRT byte-order mark
+            and CR LF line ends), so that an export is written the same way.
     """
 
     episode: str
@@ -78,6 +80,9 @@ class PageInputs:
     checked: Mapping[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
     audio_sha256: str = ""
     bin_ms: int = BIN_MS
+    voices: bool = True
+    bom: bool = False
+    crlf: bool = False
 
 
 def _asset(name: str) -> str:
@@ -126,6 +131,7 @@ def page_data(inputs: PageInputs) -> dict[str, object]:
         "proxy": inputs.proxy,
         "audio_sha256": inputs.audio_sha256,
         "pre_roll_ms": PRE_ROLL_MS,
+        "export": {"voices": inputs.voices, "bom": inputs.bom, "crlf": inputs.crlf},
         "peaks": {"bin_ms": inputs.bin_ms, "data": encode(inputs.peaks)},
         "reasons": REASONS,
         "tracks": tracks,

@@ -329,6 +329,9 @@ def write_review(ctx: Context, inputs: ReportInputs, report: Report) -> ProxyMad
         checked=used.checked if used is not None else {},
         audio_sha256=inputs.ingest.sha256,
         bin_ms=proxy.bin_ms,
+        voices=ctx.config.output.speakers != "none",
+        bom=ctx.config.output.bom,
+        crlf=ctx.config.output.crlf,
     )
     name = f"{ctx.stem}.review.html"
     art.atomic_write_text(ctx.dir / name, build_page(page))

@@ -566,8 +566,10 @@
   function exportTrack(code, fmt) {
     const track = byCode.get(code);
     if (!track) throw new Error(`no track ${code}`);
+    const how = DATA.export || { voices: true, bom: false, crlf: false };
     if (fmt === "srt") {
-      return track.cues.map((c, k) => `${k + 1}\n${clock(c.s)} --> ${clock(c.e)}\n${stacked(c, track.langs).map((p) => p[1]).join("\n")}\n\n`).join("");
+      const text = track.cues.map((c, k) => `${k + 1}\n${clock(c.s)} --> ${clock(c.e)}\n${stacked(c, track.langs).map((p) => p[1]).join("\n")}\n\n`).join("");
+      return (how.bom ? "\ufeff" : "") + (how.crlf ? text.replace(/\n/g, "\r\n") : text);
     }
     if (fmt !== "vtt") throw new Error(`format ${fmt}: srt or vtt`);
     let out = "WEBVTT\n";
@@ -575,7 +577,7 @@
       const pairs = stacked(c, track.langs);
       const tag = new Set(pairs.map((p) => p[0])).size > 1;
       const lines = pairs.map(([lang, line]) => (tag ? `<lang ${lang}>${escVtt(line)}</lang>` : escVtt(line)));
-      if (c.speaker && lines.length) lines[0] = `<v ${escVtt(c.speaker).split(/\s+/).filter((x) => x).join(" ")}>${lines[0]}`;
+      if (how.voices && c.speaker && lines.length) lines[0] = `<v ${escVtt(c.speaker).split(/\s+/).filter((x) => x).join(" ")}>${lines[0]}`;
       out += `\n${stamp(c.s, ".")} --> ${stamp(c.e, ".")}\n${lines.join("\n")}\n`;
     }
     return out;

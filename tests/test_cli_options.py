@@ -153,3 +153,17 @@ def test_parse_help_lists_the_readers() -> None:
     text = runner.invoke(app, ["parse", "--help"], terminal_width=120).output
     for fid in FORMATS:
         assert fid in text
+
+
+def test_the_file_list_names_the_report_and_a_lost_page_is_made_again(
+    episode: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = _align(episode, "--out", str(out))
+    listed = first.stdout.splitlines()
+    for name in ("ep.en.srt", "ep.report.json", "ep.review.html"):
+        assert any(line.endswith(name) for line in listed), (name, listed)
+    (out / "ep.review.html").unlink()
+    second = _align(episode, "--out", str(out))
+    assert "✓ report" in second.output  # its output was missing: the stage ran again
+    assert (out / "ep.review.html").is_file()

@@ -26,7 +26,7 @@ from pipeline.run import artifacts as art
 from pipeline.run.artifacts import Json, JsonObject
 from pipeline.run.codehash import code_version
 from pipeline.run.config import PipelineConfig
-from pipeline.run.results import WriteResult
+from pipeline.run.results import ReportResult, WriteResult
 from pipeline.run.stages import STAGES, Context, ProgressFn
 
 log = logging.getLogger(__name__)
@@ -185,14 +185,22 @@ def _why_changed(old: Fingerprint | None, new: Fingerprint, artifact: Path) -> s
 
 
 def _outputs_intact(ctx: Context, name: str) -> bool:
-    """For the write stage: are the subtitle files still there, unchanged?"""
-    if name != "write":
-        return True
-    for fname, digest in ctx.get(WriteResult).files.items():
-        path = ctx.dir / fname
-        if not path.exists() or art.sha256_file(path) != digest:
-            return False
+    """For the stages that write for people: are their files still there (and unchanged)?"""
+    if name == "write":
+        for fname, digest in ctx.get(WriteResult).files.items():
+            path = ctx.dir / fname
+            if not path.exists() or art.sha256_file(path) != digest:
+                return False
+    if name == "report":
+        return all((ctx.dir / fname).is_file() for fname in _report_files(ctx))
     return True
+
+
+def _report_files(ctx: Context) -> tuple[str, ...]:
+    """The report stage's files: the JSON report, the review page and its audio proxy."""
+    proxy = ctx.get(ReportResult).proxy
+    names = (f"{ctx.stem}.report.json", f"{ctx.stem}.review.html")
+    return (*names, proxy.name) if proxy is not None else names
 
 
 def check_inputs(cfg: PipelineConfig) -> None:
@@ -374,4 +382,6 @@ def _run_stages(
     files: tuple[str, ...] = ()
     if "write" in cfg.stages and (ctx.dir / STAGES["write"].artifact).exists():
         files = tuple(sorted(ctx.get(WriteResult).files))
+    if "report" in cfg.stages and (ctx.dir / STAGES["report"].artifact).exists():
+        files += tuple(n for n in _report_files(ctx) if (ctx.dir / n).is_file())
     return RunResult(cfg.episode, ctx.dir, tuple(outcomes), files)

@@ -167,3 +167,11 @@ def test_the_file_list_names_the_report_and_a_lost_page_is_made_again(
     second = _align(episode, "--out", str(out))
     assert "✓ report" in second.output  # its output was missing: the stage ran again
     assert (out / "ep.review.html").is_file()
+
+
+def test_speakers_dash_joins_a_quick_exchange(episode: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "dash"
+    assert _align(episode, "--out", str(out), "--speakers", "dash").exit_code == 0
+    srt = (out / "ep.en.srt").read_text(encoding="utf-8")
+    assert "\n-Hello there, and welcome to the show.\n-Thanks for having me here today." in srt
+    assert "<v " not in (out / "ep.en.vtt").read_text(encoding="utf-8")

@@ -229,16 +229,16 @@ def test_align_on_a_translation_only_transcript_times_it_as_retime(
 
 def test_weak_runs_are_unplaced_but_single_weak_sentences_kept() -> None:
     from pipeline.translation.beads import BitextOptions
-    from pipeline.translation.retime import Placed, _reject_weak_runs
+    from pipeline.translation.retime import Placed, reject_weak_runs
 
     margins = [0.1, 0.01, 0.1, 0.02, 0.01, 0.03, 0.1]
     placed = [
         Placed(k, f"s{k}", 1000 * k, 1000 * k + 900, "aligned", m, (k,), None, 0)
         for k, m in enumerate(margins)
     ]
-    out = _reject_weak_runs(placed, BitextOptions(reject_margin=0.04, reject_run=3))
+    out = reject_weak_runs(placed, BitextOptions(reject_margin=0.04, reject_run=3))
     assert [p.status for p in out] == ["aligned", "aligned", "aligned"] + ["unplaced"] * 3 + [
         "aligned"
     ]
     assert all(p.start_ms is None for p in out[3:6])
-    assert _reject_weak_runs(placed, BitextOptions(reject_run=0)) == placed
+    assert reject_weak_runs(placed, BitextOptions(reject_run=0)) == placed

@@ -304,6 +304,37 @@ class Doubtful:
 
 
 @dataclass(frozen=True)
+class RetimedCue:
+    """A cue of a subtitle file given as the translation: its own lines, new times (or none)."""
+
+    turn_index: int
+    lines: tuple[str, ...]
+    start_ms: int | None
+    end_ms: int | None
+    status: str  # aligned | split | gap | unplaced
+
+    def to_json(self) -> JsonObject:
+        return {
+            "turn_index": self.turn_index,
+            "lines": list(self.lines),
+            "start_ms": self.start_ms,
+            "end_ms": self.end_ms,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, value: Json) -> RetimedCue:
+        d = as_object(value)
+        return cls(
+            as_int(d["turn_index"]),
+            tuple(as_str(x) for x in as_list(d["lines"])),
+            opt_int(d["start_ms"]),
+            opt_int(d["end_ms"]),
+            as_str(d["status"]),
+        )
+
+
+@dataclass(frozen=True)
 class LanguageTiming:
     """How one translation language was aligned and timed.
 
@@ -314,6 +345,8 @@ class LanguageTiming:
         stretches, failed_pairs: diagnostics of paired turns out of step (opaque to the run).
         placed, total: translated sentences timed, of all.
         doubtful: every sentence not placed with confidence.
+        cues: a subtitle file given as the translation: its own cues, retimed (the artifact
+            has ``cues`` only then).
     """
 
     mode: str
@@ -326,9 +359,10 @@ class LanguageTiming:
     placed: int
     total: int
     doubtful: tuple[Doubtful, ...]
+    cues: tuple[RetimedCue, ...] = ()
 
     def to_json(self) -> JsonObject:
-        return {
+        out: JsonObject = {
             "mode": self.mode,
             "ratio": self.ratio,
             "source_sentences": self.source_sentences,
@@ -342,6 +376,9 @@ class LanguageTiming:
                 "listed": [d.to_json() for d in self.doubtful],
             },
         }
+        if self.cues:
+            out["cues"] = [c.to_json() for c in self.cues]
+        return out
 
     @classmethod
     def from_json(cls, value: Json) -> LanguageTiming:
@@ -368,6 +405,7 @@ class LanguageTiming:
             as_int(qc["placed"]),
             as_int(qc["total"]),
             tuple(Doubtful.from_json(r) for r in as_list(qc["listed"])),
+            tuple(RetimedCue.from_json(c) for c in as_list(d.get("cues", []))),
         )
 
 

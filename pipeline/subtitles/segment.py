@@ -349,3 +349,28 @@ def text_cues(spans: Sequence[TimedText], lang: str, opts: SegmentOptions) -> tu
         timed = _spread(units, span.start_ms, span.end_ms, lang)
         drafts.extend(_split_block(_Block(timed, span.speaker, span.turn_index), lang, lim))
     return _cues(drafts, lang, lim)
+
+
+def file_cues(
+    spans: Sequence[TimedText], lines: Sequence[tuple[str, ...]], lang: str, opts: SegmentOptions
+) -> tuple[Cue, ...]:
+    """Cues that keep the given lines (a subtitle file's own), timed from their spans.
+
+    ``spans[k]`` is when the text of cue ``k`` is spoken; in- and out-times follow the same
+    rules as every other cue (onset, reading speed, minimum duration, gaps, chaining).
+    """
+    lim = opts.limits(lang)
+    order = sorted(range(len(spans)), key=lambda k: (spans[k].start_ms, spans[k].end_ms))
+    drafts = [
+        _Draft(
+            (Unit(spans[k].text, "", spans[k].start_ms, spans[k].end_ms),),
+            spans[k].speaker,
+            spans[k].turn_index,
+        )
+        for k in order
+    ]
+    times = _time(drafts, lang, lim)
+    return tuple(
+        Cue(start, end, {lang: lines[k]}, d.speaker, d.turn_index)
+        for k, d, (start, end) in zip(order, drafts, times, strict=True)
+    )

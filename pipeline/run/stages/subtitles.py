@@ -13,19 +13,19 @@ from pipeline.run.results import (
     SegmentResult,
 )
 from pipeline.run.reviewed import CorrectionsUsed
-from pipeline.subtitles.segment import TimedText
+from pipeline.subtitles.segment import SegmentOptions, TimedText
 
 
 def segment(ctx: Context) -> SegmentResult:
     """Monolingual tracks per language and stacked bilingual ones, by the profile's rules."""
-    from pipeline.subtitles.segment import build_cues, text_cues
+    from pipeline.subtitles.segment import build_cues
     from pipeline.subtitles.stacking import monolingual, spread_translation, stack_translation
 
     opts = ctx.config.segment
     found = ctx.find(BitextResult)
     bitext = sorted(found.languages.items(), key=lambda kv: kv[0]) if found is not None else []
     if ctx.config.translation_only:  # its own track per language
-        only = [Track((tgt,), text_cues(_spans(data), tgt, opts)) for tgt, data in bitext]
+        only = [_translation_track(tgt, data, opts) for tgt, data in bitext]
         return _corrected(ctx, tuple(only))
     aligned = ctx.words()
     src = aligned.language
@@ -35,7 +35,7 @@ def segment(ctx: Context) -> SegmentResult:
     tracks = [Track((src,), cues)]
     for tgt, data in bitext:
         spans = _spans(data)
-        tracks.append(Track((tgt,), text_cues(spans, tgt, opts)))
+        tracks.append(_translation_track(tgt, data, opts))
         # Stacked cues start where each translated sentence starts, so both languages change
         # together at sentence boundaries.
         stacked = build_cues(words, src, opts, breaks=[s.start_ms for s in spans])
@@ -54,6 +54,11 @@ def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
     Corrections are made on the review page for this audio; a file made for other audio (its
     hash differs) changes nothing and is reported stale.
     """
+    if ctx.config.output.speakers == "dash":  # two speakers in quick succession: one cue
+        from pipeline.subtitles.dialogue import dialogue_cues
+
+        opts = ctx.config.segment
+        tracks = tuple(dialogue_cues(t, opts.limits(t.langs[0]), opts.profile) for t in tracks)
     path = ctx.config.corrections_file
     if path is None:
         return SegmentResult(tracks)
@@ -70,6 +75,20 @@ def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
     )
     used = CorrectionsUsed(str(path), found.corrections, done.applied, done.stale, done.checked)
     return SegmentResult(done.tracks, used)
+
+
+def _translation_track(tgt: str, data: LanguageTiming, opts: SegmentOptions) -> Track:
+    """A translation's own track: a subtitle file's cues kept as they are (lines, breaks) and
+    retimed, or cues made from the timed sentences."""
+    from pipeline.lang import is_cjk
+    from pipeline.subtitles.segment import file_cues, text_cues
+
+    kept = [c for c in data.cues if c.start_ms is not None and c.end_ms is not None]
+    if not kept:
+        return Track((tgt,), text_cues(_spans(data), tgt, opts))
+    glue = "" if is_cjk(tgt) else " "
+    spans = [TimedText(glue.join(c.lines), c.start_ms or 0, c.end_ms or 0, None, -1) for c in kept]
+    return Track((tgt,), file_cues(spans, [c.lines for c in kept], tgt, opts))
 
 
 def _spans(data: LanguageTiming) -> list[TimedText]:

@@ -10,9 +10,10 @@ check first and why (:mod:`pipeline.review.flags`). It is built from the stages'
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from pipeline.model import TimedWord
+from pipeline.model import TimedWord, Track
 from pipeline.review.flags import Flags
 from pipeline.run.artifacts import Json, JsonObject
 from pipeline.run.results import (
@@ -125,13 +126,19 @@ def build_report(inputs: ReportInputs) -> Report:
         "files": list(sorted(files)),
     }
     if inputs.bitext is not None:
-        data["bitext"] = bitext_section(inputs.bitext)
+        fast = {  # each translation's own track: the cues read too fast, for the editor
+            track.langs[0]: over_speed(track, inputs.profile, inputs.fps)
+            for track in inputs.segment.tracks
+            if len(track.langs) == 1 and track.langs[0] in inputs.bitext.languages
+        }
+        data["bitext"] = bitext_section(inputs.bitext, fast)
         summary["translations"] = {
             lang: {
                 "mode": t.mode,
                 "placed": t.placed,
                 "total": t.total,
                 "listed": len(t.doubtful),
+                "over_speed": len(fast.get(lang, [])),
             }
             for lang, t in inputs.bitext.languages.items()
         }
@@ -149,8 +156,41 @@ def build_report(inputs: ReportInputs) -> Report:
     return Report(data, summary, inputs.bitext, flags)
 
 
-def bitext_section(bitext: BitextResult) -> JsonObject:
-    """Per translation language: how it was aligned; every sentence not placed with confidence."""
+def over_speed(track: Track, profile: str, fps: float) -> list[Json]:
+    """A translation track's cues read faster than its language's limit, and by how much.
+
+    ``short_ms`` is how much longer the cue would have to stay up to be read at ``max_cps``;
+    ``room_ms`` how much time the audio leaves after it before the next cue (0: none; the
+    cue already runs into the pause as far as the rules let it).
+    """
+    from pipeline.subtitles.rules import limits, reading_chars
+
+    lang = track.langs[0]
+    lim = limits(profile, lang, fps)
+    rows: list[Json] = []
+    for k, cue in enumerate(track.cues):
+        shown = cue.end_ms - cue.start_ms
+        chars = reading_chars(cue.text(lang), lang)
+        if shown <= 0 or chars * 1000 <= lim.max_cps * shown:
+            continue
+        nxt = track.cues[k + 1].start_ms if k + 1 < len(track.cues) else None
+        rows.append(
+            {
+                "cue": k + 1,
+                "start_ms": cue.start_ms,
+                "end_ms": cue.end_ms,
+                "cps": round(chars * 1000 / shown, 1),
+                "max_cps": lim.max_cps,
+                "short_ms": math.ceil(chars * 1000 / lim.max_cps) - shown,
+                "room_ms": max(0, nxt - lim.min_gap_ms - cue.end_ms) if nxt is not None else None,
+            }
+        )
+    return rows
+
+
+def bitext_section(bitext: BitextResult, fast: dict[str, list[Json]] | None = None) -> JsonObject:
+    """Per translation language: how it was aligned; every sentence not placed with confidence;
+    its track's cues read faster than the limit (``fast``: :func:`over_speed` per language)."""
     return {
         lang: {
             "mode": t.mode,
@@ -160,6 +200,7 @@ def bitext_section(bitext: BitextResult) -> JsonObject:
             "sentences": [d.to_json() for d in t.doubtful],
             "stretches": list(t.stretches),
             "failed_pairs": list(t.failed_pairs),
+            "over_speed": (fast or {}).get(lang, []),
         }
         for lang, t in bitext.languages.items()
     }

@@ -43,7 +43,7 @@ from pipeline.subtitles.lines import (
     line_text,
     text_units,
 )
-from pipeline.subtitles.rules import Limits, display_width, limits, line_length
+from pipeline.subtitles.rules import MS_PER_S, Limits, display_width, limits, line_length
 
 # Dynamic-programme weights (cost units of pipeline.subtitles.lines).
 CUE_COST = 6.0  # every cue costs this much: prefer fuller cues
@@ -338,17 +338,56 @@ def text_cues(spans: Sequence[TimedText], lang: str, opts: SegmentOptions) -> tu
     """Cues in ``lang`` for text spans whose times are known only as a whole.
 
     Each span's words get times in proportion to their length, then cues are chosen exactly as
-    for aligned words, so a long span splits at its sentence and clause ends.
+    for aligned words, so a long span splits at its sentence and clause ends. Two short spans
+    of one turn go into one block (one cue, when the programme finds it best) only where the
+    first cannot be read alone in the time the audio leaves it (:func:`_share_for_reading`).
     """
     lim = opts.limits(lang)
     drafts: list[_Draft] = []
-    for span in sorted(spans, key=lambda s: (s.start_ms, s.end_ms)):
-        units = text_units(span.text, lang)
-        if not units:
-            continue
-        timed = _spread(units, span.start_ms, span.end_ms, lang)
+    ordered = [
+        s for s in sorted(spans, key=lambda s: (s.start_ms, s.end_ms)) if text_units(s.text, lang)
+    ]
+    k = 0
+    while k < len(ordered):
+        span = ordered[k]
+        timed = _spread(text_units(span.text, lang), span.start_ms, span.end_ms, lang)
+        after = ordered[k + 1] if k + 1 < len(ordered) else None
+        later = ordered[k + 2].start_ms if k + 2 < len(ordered) else None
+        if after is not None and _share_for_reading(span, after, later, lang, lim):
+            more = _spread(text_units(after.text, lang), after.start_ms, after.end_ms, lang)
+            head = replace(more[0], sep=join_sep(timed[-1].text, more[0].text, lang))
+            timed = (*timed, head, *more[1:])
+            k += 1
         drafts.extend(_split_block(_Block(timed, span.speaker, span.turn_index), lang, lim))
+        k += 1
     return _cues(drafts, lang, lim)
+
+
+def _share_for_reading(
+    a: TimedText, b: TimedText, later: int | None, lang: str, lim: Limits
+) -> bool:
+    """Whether two short sentences may share a cue because the first cannot be read alone.
+
+    Only when both fit one line, the pause between them is short, the first is too fast to
+    read in the time the audio leaves it (up to ``max_extend_ms`` past its speech, before the
+    second) and the two together are not (a translation longer than its source: Russian under
+    English); the cue then comes in with the first sentence, never before it is spoken.
+    """
+    if (a.speaker, a.turn_index) != (b.speaker, b.turn_index):
+        return False
+    if not 0 <= b.start_ms - a.end_ms <= PAUSE_FREE_MS:
+        return False
+    if max(line_length(a.text, lang), line_length(b.text, lang)) > lim.max_chars:
+        return False
+    if b.end_ms - a.start_ms > lim.max_duration_ms:
+        return False
+    alone = min(a.end_ms + lim.max_extend_ms, b.start_ms - lim.min_gap_ms) - a.start_ms
+    end = b.end_ms + lim.max_extend_ms
+    if later is not None:
+        end = min(end, later - lim.min_gap_ms)
+    chars_a, chars_b = line_length(a.text, lang), line_length(b.text, lang)
+    fast = chars_a * MS_PER_S > lim.max_cps * max(alone, 1)
+    return fast and (chars_a + chars_b) * MS_PER_S <= lim.max_cps * max(end - a.start_ms, 1)
 
 
 def file_cues(

@@ -53,7 +53,6 @@ RU_CHARS, RU_LINES = 39, 2
 SHORT_CUE = 24  # two sentences up to this many characters each may share a cue in the old SRT
 SPAN_EARLY_MS, SPAN_LATE_MS = 250, 600
 REACH = 400  # characters a sentence may lie beyond the previous one in a track (text left out)
-HEADING = "## Translation timing to the sentence (issue 15)"
 
 
 @dataclass(frozen=True)
@@ -398,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--show", action="store_true", help="print the misses (seed text: not for committing)"
     )
     parser.add_argument("--json", type=Path, help="write the figures here as JSON")
+    parser.add_argument(
+        "--write", action="store_true", help="splice the figures into BITEXT.md and RESULTS.md"
+    )
     args = parser.parse_args(argv)
     if not stretch.available():
         print("seeds not found under ../shared/seeds: nothing to measure", file=sys.stderr)
@@ -408,6 +410,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(payload, indent=1))
     if args.json:
         args.json.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    if args.write:
+        from bench import bitext_tables
+
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        body = bitext_tables.table(results, args.model, commit)
+        bitext_tables.splice_between(ROOT / "bench" / "BITEXT.md", body)
+        bitext_tables.splice_section(
+            ROOT / "bench" / "RESULTS.md",
+            body + '\n\nMaterial, gold and analysis: bench/BITEXT.md, section "Translation '
+            'timing to the sentence".',
+        )
     return 0
 
 

@@ -15,7 +15,18 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 
 #: Lowest first: a module may import its own folder and the folders before it, never after.
-LAYERS = ("", "audio", "transcript", "timing", "translation", "subtitles", "review", "run", "cli")
+LAYERS = (
+    "",
+    "audio",
+    "video",
+    "transcript",
+    "timing",
+    "translation",
+    "subtitles",
+    "review",
+    "run",
+    "cli",
+)
 RECORDS = {"__init__", "__main__", "model", "errors", "timecode", "lang"}  # the records layer
 MAX_LOOSE = 10
 MAX_LINES = 500

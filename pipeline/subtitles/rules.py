@@ -78,6 +78,59 @@ _TABLE: dict[str, dict[str, tuple[int, float, float | None]]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ShotRules:
+    """How in- and out-times meet shot changes under one profile, in frames of the video.
+
+    A time closer than ``zone_frames`` to a shot change is moved to one of the change's snap
+    points (see :mod:`pipeline.subtitles.shots`); a cue may cross a change only when it shows
+    at least ``zone_frames`` frames on each side of it.
+
+    Attributes:
+        zone_frames: how near (in frames) a shot change holds in- and out-times.
+        in_pull_frames: an in-time up to this many frames before a change is delayed onto
+            it; one earlier, inside the zone, is brought forward to ``zone_frames`` before it.
+            (An in-time inside the zone after a change always moves back onto it.)
+        out_gap_frames: where an out-time before a change snaps: this many frames before it.
+        out_pull_frames: an out-time up to this many frames after a change (a cue that would
+            cross it by so little) is pulled back to ``out_gap_frames`` before it; one later,
+            inside the zone, is held to ``zone_frames`` after it.
+    """
+
+    zone_frames: int
+    in_pull_frames: int
+    out_gap_frames: int
+    out_pull_frames: int
+
+
+# Netflix (Timed Text Style Guide: General Requirements and Subtitle Timing Guidelines): 12
+# frames is the zone; in-times 1-7 frames before a change go onto it, 8-11 frames before go to
+# 12 before it; out-times inside the zone end 2 frames before it (the 2-frame gap); the same
+# 7/8 split for out-times after it. BBC (Subtitle Guidelines 6.1-6.5): start on the first
+# frame of the shot and end on its last frame, delay a start to coincide with the change,
+# avoid running into the next shot; it names no frame counts, so its zone is Netflix's.
+_SHOT_TABLE: dict[str, ShotRules] = {
+    "netflix": ShotRules(zone_frames=12, in_pull_frames=7, out_gap_frames=2, out_pull_frames=7),
+    "bbc": ShotRules(zone_frames=12, in_pull_frames=11, out_gap_frames=0, out_pull_frames=11),
+}
+
+
+def shot_rules(profile: str = "netflix") -> ShotRules:
+    """The shot-change rules of ``profile``.
+
+    >>> shot_rules("netflix").out_gap_frames, shot_rules("bbc").out_gap_frames
+    (2, 0)
+
+    Raises:
+        ConfigError: for an unknown profile.
+    """
+    if profile not in _SHOT_TABLE:
+        raise ConfigError(
+            f"unknown subtitle profile {profile!r}", hint=f"use one of: {', '.join(PROFILES)}"
+        )
+    return _SHOT_TABLE[profile]
+
+
 def frames_to_ms(frames: int, fps: float) -> int:
     """Whole milliseconds of ``frames`` at ``fps``, rounded.
 

@@ -70,7 +70,7 @@ def _en_cues(folder: Path) -> list[tuple[int, int, str]]:
 
 def _cue(folder: Path, text: str) -> Cue:
     """The en cue of the last run whose text contains ``text``."""
-    segment = SegmentResult.from_json(_artifact(folder, "08_segment.json"))
+    segment = SegmentResult.from_json(_artifact(folder, "09_segment.json"))
     track = next(t for t in segment.tracks if t.code == "en")
     return next(c for c in track.cues if text in c.text("en"))
 

@@ -105,6 +105,6 @@ def test_second_run_skips_every_stage(run_dir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "0 stages ran" in result.output
-    segment = json.loads((run_dir / "08_segment.json").read_text(encoding="utf-8"))
+    segment = json.loads((run_dir / "09_segment.json").read_text(encoding="utf-8"))
     assert [t["langs"] for t in segment["tracks"]] == [["en"], ["zh"], ["en", "zh"]]
     assert all(Track(tuple(t["langs"])).code for t in segment["tracks"])

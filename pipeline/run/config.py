@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pipeline.timing.records import AlignOptions
     from pipeline.timing.transcribe import AsrOptions
     from pipeline.translation.beads import BitextOptions
+    from pipeline.video.detect import ShotOptions
 
 STAGE_ORDER: tuple[str, ...] = (
     "ingest",
@@ -39,6 +40,7 @@ STAGE_ORDER: tuple[str, ...] = (
     "align",
     "refine",
     "bitext",
+    "shots",
     "segment",
     "write",
     "report",
@@ -51,6 +53,7 @@ DEFAULT_STAGES: tuple[str, ...] = (
     "align",
     "refine",
     "bitext",
+    "shots",
     "segment",
     "write",
     "report",
@@ -96,9 +99,10 @@ class _RawConfig(_Strict):
     segment: dict[str, object] = {}
     bitext: dict[str, object] = {}
     refine: dict[str, object] = {}
+    shots: dict[str, object] = {}
 
 
-SECTIONS = ("vad", "asr", "align", "segment", "bitext", "refine")
+SECTIONS = ("vad", "asr", "align", "segment", "bitext", "refine", "shots")
 
 #: What the run times. ``transcript``: the spoken text is given (English only, or with its
 #: translations paired or in separate files: the parsed inputs say which). ``translation-only``:
@@ -126,6 +130,7 @@ class PipelineConfig:
     segment: SegmentOptions
     bitext: BitextOptions
     refine: OnsetOptions
+    shots: ShotOptions
     kind: RunKind = "transcript"
     source: Path | None = None
 
@@ -363,6 +368,7 @@ def build_config(
     from pipeline.timing.records import AlignOptions
     from pipeline.timing.transcribe import AsrOptions
     from pipeline.translation.beads import BitextOptions
+    from pipeline.video.detect import ShotOptions
 
     align = _build_section("align", AlignOptions, raw.align, where)
     inputs = InputsConfig(
@@ -400,6 +406,7 @@ def build_config(
         segment=_build_section("segment", SegmentOptions, raw.segment, where),
         bitext=_build_section("bitext", BitextOptions, raw.bitext, where),
         refine=_build_section("refine", OnsetOptions, raw.refine, where),
+        shots=_build_section("shots", ShotOptions, raw.shots, where),
         kind="transcript" if "align" in stages else "translation-only",
         source=source,
     )

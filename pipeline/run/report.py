@@ -24,6 +24,7 @@ from pipeline.run.results import (
     SegmentResult,
     WriteResult,
 )
+from pipeline.video.records import Shots
 
 MAX_SPAN_TEXT = 200  # characters of an unspoken span shown in the report
 
@@ -43,6 +44,7 @@ class ReportInputs:
     speech: tuple[tuple[int, int], ...] = ()
     profile: str = "netflix"
     fps: float = 24.0
+    shots: Shots | None = None  # a video input's shot changes (None: audio only)
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,21 @@ def build_report(inputs: ReportInputs) -> Report:
     track_rows: list[Json] = []
     for track in inputs.segment.tracks:
         result = lint_track(track, track.langs[-1], inputs.profile, inputs.fps)
-        track_rows.append(
-            {
-                "code": track.code,
-                "cues": len(track.cues),
-                "lint_hard": result.hard_count,
-                "lint_total": len(result.violations),
-            }
-        )
+        if inputs.shots is not None and inputs.shots.changes:
+            from pipeline.subtitles.shots import lint_track_with_shots
+
+            result = lint_track_with_shots(track, inputs.shots, track.langs[-1], inputs.profile)
+        row: JsonObject = {
+            "code": track.code,
+            "cues": len(track.cues),
+            "lint_hard": result.hard_count,
+            "lint_total": len(result.violations),
+        }
+        if inputs.shots is not None:  # video input: how many cues break a shot rule
+            row["shot_rules_broken"] = len(
+                {v.cue for v in result.violations if v.rule[:5] == "shot-"}
+            )
+        track_rows.append(row)
     files = inputs.write.files if inputs.write is not None else {}
     summary: JsonObject = {
         "episode": inputs.episode,

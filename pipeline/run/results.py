@@ -36,6 +36,7 @@ from pipeline.run.codecs import (
     words_to_json,
 )
 from pipeline.run.reviewed import CorrectionsUsed, ProxyMade
+from pipeline.run.shotresult import ShotsResult as ShotsResult  # its own module (size)
 
 R = TypeVar("R", bound="Result")
 

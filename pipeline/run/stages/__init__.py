@@ -5,7 +5,8 @@ record it returns, whose codec writes its artifact), the config sections and ext
 it depends on, and the upstream stages whose results it reads. The runner fingerprints exactly
 those, plus the code the stage's body reaches (derived from its imports, see
 :func:`pipeline.run.runner.code_version`). The bodies live by concept: :mod:`.audio`,
-:mod:`.text`, :mod:`.timing`, :mod:`.translation`, :mod:`.subtitles`, :mod:`.output`.
+:mod:`.text`, :mod:`.timing`, :mod:`.translation`, :mod:`.video`, :mod:`.subtitles`,
+:mod:`.output`.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from pipeline.run.results import (
     ReportResult,
     Result,
     SegmentResult,
+    ShotsResult,
     TranscribeResult,
     VadResult,
     WriteResult,
 )
-from pipeline.run.stages import audio, output, subtitles, text, timing, translation
+from pipeline.run.stages import audio, output, subtitles, text, timing, translation, video
 
 Params = dict[str, object]
 
@@ -143,11 +145,12 @@ STAGES: dict[str, Stage] = {
             ("parse", "transcribe", "vad", "align", "refine"),
             ("bitext", "refine"),
         ),
+        Stage("shots", ShotsResult, video.shots, (), ("shots",), _inputs_audio),
         Stage(
             "segment",
             SegmentResult,
             subtitles.segment,
-            ("align", "refine", "parse", "bitext", "ingest"),
+            ("align", "refine", "parse", "bitext", "ingest", "shots"),
             ("segment",),
             _corrections,
         ),
@@ -162,7 +165,7 @@ STAGES: dict[str, Stage] = {
             "report",
             ReportResult,
             output.report,
-            ("ingest", "vad", "parse", "align", "refine", "bitext", "segment", "write"),
+            ("ingest", "vad", "parse", "align", "refine", "bitext", "shots", "segment", "write"),
         ),
     )
 }

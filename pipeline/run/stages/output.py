@@ -14,6 +14,7 @@ from pipeline.run.results import (
     ParseResult,
     ReportResult,
     SegmentResult,
+    ShotsResult,
     WriteResult,
 )
 from pipeline.run.stages.text import source_language
@@ -81,6 +82,8 @@ def report(ctx: Context) -> ReportResult:
     from pipeline.run.review import write_review
 
     translation_only = ctx.config.translation_only
+    found = ctx.find(ShotsResult)
+    shots = found.shots if found is not None else None  # video input: its frames, its cuts
     inputs = ReportInputs(
         episode=ctx.config.episode,
         language=source_language(ctx) if translation_only else ctx.words().language,
@@ -92,7 +95,8 @@ def report(ctx: Context) -> ReportResult:
         write=ctx.find(WriteResult),
         speech=ctx.speech(),
         profile=ctx.config.segment.profile,
-        fps=ctx.config.segment.fps,
+        fps=shots.fps if shots is not None else ctx.config.segment.fps,
+        shots=shots,
     )
     report = build_report(inputs)
     proxy = write_review(ctx, inputs, report)

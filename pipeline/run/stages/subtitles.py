@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.errors import ConfigError
 from pipeline.model import Cue, Document, Track
 from pipeline.run.context import Context
@@ -11,6 +13,7 @@ from pipeline.run.results import (
     LanguageTiming,
     ParseResult,
     SegmentResult,
+    ShotsResult,
 )
 from pipeline.run.reviewed import CorrectionsUsed
 from pipeline.subtitles.segment import SegmentOptions, TimedText
@@ -21,7 +24,7 @@ def segment(ctx: Context) -> SegmentResult:
     from pipeline.subtitles.segment import build_cues
     from pipeline.subtitles.stacking import monolingual, spread_translation, stack_translation
 
-    opts = ctx.config.segment
+    opts = _options(ctx)
     found = ctx.find(BitextResult)
     bitext = sorted(found.languages.items(), key=lambda kv: kv[0]) if found is not None else []
     if ctx.config.translation_only:  # its own track per language
@@ -52,13 +55,15 @@ def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
     """The tracks with the corrections file's fixes applied as fixed points (when there is one).
 
     Corrections are made on the review page for this audio; a file made for other audio (its
-    hash differs) changes nothing and is reported stale.
+    hash differs) changes nothing and is reported stale. Before they are applied, the tracks'
+    times are moved to the video's shot changes (when the input has a picture).
     """
     if ctx.config.output.speakers == "dash":  # two speakers in quick succession: one cue
         from pipeline.subtitles.dialogue import dialogue_cues
 
-        opts = ctx.config.segment
+        opts = _options(ctx)
         tracks = tuple(dialogue_cues(t, opts.limits(t.langs[0]), opts.profile) for t in tracks)
+    tracks = _snapped(ctx, tracks)
     path = ctx.config.corrections_file
     if path is None:
         return SegmentResult(tracks)
@@ -66,7 +71,7 @@ def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
 
     found = read_corrections(path)
     sha = ctx.get(IngestResult).sha256
-    opts = ctx.config.segment
+    opts = _options(ctx)
     done = apply_corrections(
         tracks,
         found.corrections,
@@ -75,6 +80,26 @@ def _corrected(ctx: Context, tracks: tuple[Track, ...]) -> SegmentResult:
     )
     used = CorrectionsUsed(str(path), found.corrections, done.applied, done.stale, done.checked)
     return SegmentResult(done.tracks, used)
+
+
+def _options(ctx: Context) -> SegmentOptions:
+    """The segment options, their frames the video's when the input has a picture (``--fps``
+    and ``segment.fps`` count frames for audio-only input)."""
+    found = ctx.find(ShotsResult)
+    if found is None or found.shots is None:
+        return ctx.config.segment
+    return replace(ctx.config.segment, fps=found.shots.fps)
+
+
+def _snapped(ctx: Context, tracks: tuple[Track, ...]) -> tuple[Track, ...]:
+    """The tracks with their in- and out-times moved to the shot changes by the profile's
+    rules (:mod:`pipeline.subtitles.shots`); as they are when the input has no picture."""
+    found = ctx.find(ShotsResult)
+    if found is None or found.shots is None or not found.shots.changes:
+        return tracks
+    from pipeline.subtitles.shots import snap_tracks
+
+    return snap_tracks(tracks, found.shots, _options(ctx))
 
 
 def _translation_track(tgt: str, data: LanguageTiming, opts: SegmentOptions) -> Track:

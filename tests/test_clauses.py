@@ -208,3 +208,21 @@ def test_gap_room_depends_on_the_pause(pause: int) -> None:
     placed = _place(src, ["ALPHA BRAVO CHARLIE DELTA。", "多出来的。", "ECHO FOXTROT GOLF HOTEL。"])
     # the gap holds it when it has gap_ms (600 ms) per sentence: the pause plus 50 ms of word end
     assert placed[1].status == ("gap" if pause + 50 >= 600 else "unplaced")
+
+
+def test_the_stage_reports_its_progress_to_the_end() -> None:
+    """The bitext stage's bar: steps per translation language, ending at the total."""
+    doc, timed = _paired()
+    seen: list[tuple[int, int]] = []
+    run_bitext(
+        doc,
+        [],
+        "en",
+        [],
+        timed,
+        fake_embedder,
+        BitextOptions(),
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

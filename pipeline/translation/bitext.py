@@ -154,6 +154,7 @@ def run_bitext(
     timed: Sequence[TimedWord] | None,
     get_embedder: Callable[[], Embedder],
     opts: BitextOptions,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BitextOutput:
     """The ``bitext`` stage: align and time every translation the inputs hold.
 
@@ -178,7 +179,14 @@ def run_bitext(
     if not jobs:
         return out
     embedder = get_embedder()
-    for tgt, mode, tdoc in jobs:
+    steps = 3 * len(jobs)  # per language: sentences embedded and aligned, placed, cues
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, steps)
+
+    step(0)
+    for k, (tgt, mode, tdoc) in enumerate(jobs):
         if mode == "paired":
             assert timed is not None
             res = align_paired(tdoc, src_lang, tgt, embedder, opts)
@@ -205,9 +213,11 @@ def run_bitext(
             ratio = float(T.lengths.sum() / S.lengths.sum()) if len(S) and len(T) else 1.0
             beads = align_sides(S, T, ratio, opts)
             groups, stretches, failed = None, (), ()
+        step(3 * k + 1)
         placed = _placed(
             beads, src, T, target, (src_lang, tgt), embedder, ratio, opts, groups, timed is None
         )
+        step(3 * k + 2)
         if mode != "paired":  # paired text is this audio's translation; stretches handle drift
             placed = reject_weak_runs(placed, opts)
         cues = kept_cues(tdoc, tgt, target.pieces, placed) if target.pieces is not None else []
@@ -222,6 +232,7 @@ def run_bitext(
             listed(placed, opts),
             tuple(cues),
         )
+        step(3 * k + 3)
     return out
 
 

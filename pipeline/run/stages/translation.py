@@ -54,6 +54,7 @@ def bitext(ctx: Context) -> BitextResult:
         timed,
         lambda: load_embedder(opts.model, opts.threads),
         opts,
+        ctx.step("bitext"),
     )
     return to_result(out)
 

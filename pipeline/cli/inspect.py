@@ -98,15 +98,41 @@ def lint(
         float,
         typer.Option("--fps", metavar="F", min=1.0, max=240.0, help="Frame rate for gap rules."),
     ] = 24.0,
+    video: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--video",
+            metavar="VIDEO",
+            help="Also check the shot-change rules against this video's cuts (its frame rate "
+            "replaces --fps).",
+        ),
+    ] = None,
 ) -> None:
-    """Check a subtitle file against broadcast style rules; exit 1 on a hard violation."""
+    """Check a subtitle file against broadcast style rules; exit 1 on a hard violation.
+
+    With `--video`, the video's shot changes are found (ffmpeg's scene score) and every in-
+    and out-time is checked against them: each violation names the cue, its time, the rule
+    (shot-in, shot-out, shot-crossing) and by how many frames.
+    """
     from pipeline.subtitles.lint import lint_file
 
     if fps != fps:  # NaN passes the range check
         raise typer.BadParameter("must be a number of frames per second", param_hint="--fps")
 
     try:
-        result = lint_file(subtitle_file, lang, profile, fps)
+        if video is None:
+            result = lint_file(subtitle_file, lang, profile, fps)
+        else:
+            from pipeline.subtitles.shots import lint_file_with_video
+            from pipeline.video.detect import detect_shots
+
+            shots = detect_shots(video)
+            if shots is None:
+                raise typer.BadParameter(f"{video} has no video stream", param_hint="--video")
+            result = lint_file_with_video(subtitle_file, shots, lang, profile)
+            rate = f"{shots.fps:.3f}".rstrip("0").rstrip(".")
+            found = f"{video.name}: {len(shots.changes)} shot changes, {rate} fps"
+            out_console.print(found, highlight=False, markup=False, soft_wrap=True)
     except PipelineError as err:
         raise fail(err) from None
     for line in result.format_lines():

@@ -90,7 +90,7 @@ FpsOpt = Annotated[
         metavar="F",
         min=1.0,
         max=240.0,
-        help="Frame rate the gap and shot rules count in [default: 24].",
+        help="Frame rate of audio-only input for the gap rules [default: 24]; video: its own.",
     ),
 ]
 LanguageOpt = Annotated[

@@ -62,6 +62,7 @@ class PageInputs:
         audio_sha256: the episode audio's hash (written into exported corrections).
         voices, bom, crlf: how the run wrote its files (VTT voice tags; SRT byte-order mark
             and CR LF line ends), so that an export is written the same way.
+        shots: a video input's shot changes (ms), marked on the waveform; none for audio.
     """
 
     episode: str
@@ -83,6 +84,7 @@ class PageInputs:
     voices: bool = True
     bom: bool = False
     crlf: bool = False
+    shots: tuple[int, ...] = ()
 
 
 def _asset(name: str) -> str:
@@ -138,6 +140,7 @@ def page_data(inputs: PageInputs) -> dict[str, object]:
         "loose": [_loose_json(item) for item in inputs.flags.loose],
         "corrections": [c.to_json() for c in inputs.corrections],
         "stale": [{"entry": s.entry, "track": s.track, "why": s.why} for s in inputs.stale],
+        "shots": list(inputs.shots),
     }
 
 

@@ -332,6 +332,7 @@ def write_review(ctx: Context, inputs: ReportInputs, report: Report) -> ProxyMad
         voices=ctx.config.output.speakers != "none",
         bom=ctx.config.output.bom,
         crlf=ctx.config.output.crlf,
+        shots=tuple(c.time_ms for c in inputs.shots.changes) if inputs.shots else (),
     )
     name = f"{ctx.stem}.review.html"
     art.atomic_write_text(ctx.dir / name, build_page(page))

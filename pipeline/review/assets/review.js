@@ -44,6 +44,8 @@
   const view = { start: 0, span: 15000 };
   const peaks = Uint8Array.from(atob(DATA.peaks.data), (c) => c.charCodeAt(0));
   const BIN_MS = DATA.peaks.bin_ms;
+  const SHOTS = DATA.shots || []; // a video's shot changes (ms, in order); none for audio
+  const SHOT_COLOUR = "#7c3aed";
 
   // --- time and text helpers -------------------------------------------------------------
   const pad = (n, w) => String(n).padStart(w, "0");
@@ -67,6 +69,19 @@
     let lo = 0, hi = cues.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (cues[mid].e <= ms) lo = mid + 1; else hi = mid; }
     return lo;
+  }
+  function firstShotFrom(ms) { // first shot change at or after ms
+    let lo = 0, hi = SHOTS.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (SHOTS[mid] < ms) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function drawShots(ctx, x, from, to, h, dash) { // a violet mark at each shot change in view
+    ctx.fillStyle = SHOT_COLOUR;
+    for (let k = firstShotFrom(from); k < SHOTS.length && SHOTS[k] <= to; k++) {
+      const sx = x(SHOTS[k]);
+      if (!dash) { ctx.fillRect(sx - 0.5, h - 6, 1, 6); continue; }
+      for (let y = 16; y < h; y += 7) ctx.fillRect(sx - 0.75, y, 1.5, 4);
+    }
   }
   function cueAt(cues, ms) {
     const k = firstEndingAfter(cues, ms);
@@ -488,6 +503,7 @@
       ctx.fillText(`#${k + 1} ${first ? first[1] : ""}`, x0 + 4, 12);
       ctx.restore();
     }
+    drawShots(ctx, x, view.start, view.start + view.span, h, true);
     ctx.fillStyle = "#64748b";
     const mid = h / 2 + 6, amp = h / 2 - 12;
     for (let px = 0; px < w; px++) {
@@ -508,6 +524,7 @@
       const v = peakAt((px / w) * total, ((px + 1) / w) * total) * (h / 2 - 2);
       if (v > 0.3) ctx.fillRect(px, h / 2 - v, 1, 2 * v);
     }
+    drawShots(ctx, x, 0, total, h, false);
     ctx.fillStyle = "#d97706";
     for (const c of current.cues) if (c.flags.length && !allChecked(c)) ctx.fillRect(x(c.s), 0, Math.max(1.5, x(c.e) - x(c.s)), 5);
     ctx.strokeStyle = "#2563eb"; ctx.strokeRect(x(view.start), 0.5, Math.max(2, x(view.span)), h - 1);
@@ -681,6 +698,7 @@
     check: (code, i, on) => markChecked(byCode.get(code), i, on !== false),
     exportTrack,
     exportCorrections,
+    shots: () => SHOTS.slice(),
     get lastSeekMs() { return lastSeekMs; },
     ready: true,
   };

@@ -107,6 +107,11 @@ def _parse_format(cfg: PipelineConfig) -> Params:
     return {"format": cfg.inputs.format}
 
 
+def _dialogue(cfg: PipelineConfig) -> Params:
+    # --speakers dash joins cues in the segment stage; voice and none only change the files.
+    return {"dialogue_dashes": cfg.output.speakers == "dash"}
+
+
 def _output_options(cfg: PipelineConfig) -> Params:
     options: Params = json.loads(cfg.output.model_dump_json(exclude={"dir"}))
     return options
@@ -153,6 +158,7 @@ STAGES: dict[str, Stage] = {
             ("align", "refine", "parse", "bitext", "ingest", "shots"),
             ("segment",),
             _corrections,
+            _dialogue,
         ),
         Stage(
             "write",

@@ -124,6 +124,14 @@ def test_the_hard_limits_win_over_the_shot_rules() -> None:
     assert got == [(CUT - 2000, CUT - 2 * F), (CUT, CUT + 2000)]
 
 
+def test_a_cue_held_past_a_cut_pushes_the_next_one_back() -> None:
+    """Too short to end before the cut (500 ms), this cue stays 12 frames into the next shot;
+    the cue after it, which came in 12 frames after the cut, comes in 2 frames later so that
+    the 2-frame gap holds (rather than a rule giving way)."""
+    got = _snap([(CUT - 580, CUT + 412), (CUT + 492, CUT + 3000)])
+    assert got == [(CUT - 580, CUT + 12 * F), (CUT + 14 * F, CUT + 3000)]
+
+
 def test_cuts_too_close_for_every_rule_leave_the_fewest_faults() -> None:
     """Cuts 6 frames apart and a cue between them: no times obey both, so the pass takes the
     times that break fewest (onto the first cut: only the second is crossed too early)."""

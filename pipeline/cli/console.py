@@ -72,7 +72,7 @@ def clock(ms: int) -> str:
 
 
 #: How each stage's progress is counted: stages on the audio count milliseconds of it.
-UNITS = {"transcribe": "audio", "align": "audio", "bitext": "steps"}
+UNITS = {"transcribe": "audio", "align": "audio", "bitext": "steps", "shots": "frames"}
 
 
 @contextmanager

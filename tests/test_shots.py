@@ -130,6 +130,10 @@ def test_a_cue_held_past_a_cut_pushes_the_next_one_back() -> None:
     the 2-frame gap holds (rather than a rule giving way)."""
     got = _snap([(CUT - 580, CUT + 412), (CUT + 492, CUT + 3000)])
     assert got == [(CUT - 580, CUT + 12 * F), (CUT + 14 * F, CUT + 3000)]
+    # never more than 3 frames behind its speech: here it would be 3.5, so the rule gives way
+    late = _snap([(CUT - 580, CUT + 340), (CUT + 420, CUT + 3000)])
+    assert late[1][0] <= CUT + 420 + 3 * F
+    assert sum(len(shot_faults(s, e, SHOTS)) for s, e in late) >= 1
 
 
 def test_cuts_too_close_for_every_rule_leave_the_fewest_faults() -> None:

@@ -25,8 +25,8 @@ rules, per profile, are data (:class:`~pipeline.subtitles.rules.ShotRules`):
 So a time near a change has *snap points*: in-times the change itself (or ``zone`` frames
 before it), out-times ``out_gap`` or the minimum gap before it (or ``zone`` frames after it).
 When a cue can only keep its minimum duration by staying ``zone`` frames into the next shot,
-the cue after it may come in that much later (the minimum gap after it, under half a second
-late), rather than a rule give way.
+the cue after it may come in the minimum gap after it, if that is at most 3 frames late for
+its speech (Netflix's tolerance for timing to audio), rather than a rule give way.
 A frame is "the first frame presented at or after a time" (:meth:`Shots.offset_frames`).
 
 :func:`snap_tracks` applies the rules to finished tracks as a pass: for each cue it considers
@@ -62,7 +62,10 @@ VIOLATION_COST = 1000.0  # each shot rule a cue's times break
 SPEED_COST = 50.0  # a cue read faster than its language's limit (a soft rule: shots win)
 ALT_COST = 10.0  # a snap point the rule does not prefer (still within the rules)
 CHAIN_COST = 20.0  # a chain opened, or a short gap left open (flashes between cues)
-NUDGE_COST = 20.0  # an in-time delayed (under half a second) to follow a cue held past a change
+NUDGE_COST = 20.0  # an in-time delayed a little to follow a cue held past a change
+# An in-time may lag its speech by this many frames at most ("timed to the audio or, if
+# necessary, within 3 frames of the audio": Netflix, General Requirements).
+NUDGE_FRAMES = 3
 MOVE_COST_PER_MS = 0.001  # among equals, the least movement
 MIN_GAP_FRAMES = 2  # the gap every profile keeps between cues
 
@@ -246,7 +249,7 @@ def _states(
     """Every cue's candidate (in-time, out-time) pairs within the hard limits."""
     starts = [grid.start_points(c.start_ms) for c in cues]
     own_ends = [grid.end_points(c.end_ms) for c in cues]
-    nudge = grid.shots.frame_ms(grid.rules.zone_frames)
+    nudge = grid.shots.frame_ms(NUDGE_FRAMES)
     for i in range(len(cues) - 1):  # a cue held past a change may push the next one back
         first = cues[i + 1].start_ms
         for e in own_ends[i]:

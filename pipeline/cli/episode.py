@@ -49,7 +49,10 @@ from pipeline.errors import PipelineError
 if TYPE_CHECKING:
     from pipeline.run.config import PipelineConfig
 
-RETIME_STAGES = ("ingest", "vad", "transcribe", "parse", "bitext", "segment", "write", "report")
+RETIME_STAGES = (
+    *("ingest", "vad", "transcribe", "parse", "bitext"),
+    *("shots", "segment", "write", "report"),
+)
 SOURCE_TEXT_STAGES = (*RETIME_STAGES[:4], "align", "refine", *RETIME_STAGES[4:])
 
 FromOpt = Annotated[
@@ -93,7 +96,9 @@ def _run(
         if not silent:
             err_console.print(
                 f"[bold]{result.episode}[/]: {count(len(result.ran), 'stage')} ran, "
-                f"{len(result.skipped)} skipped; {written.note}; work folder {shown(result.dir)}"
+                f"{len(result.skipped)} skipped; {written.note}; work folder {shown(result.dir)}",
+                soft_wrap=True,
+                highlight=False,
             )
             out_console.print(shown(single.path), highlight=False)
         return
@@ -101,7 +106,9 @@ def _run(
         return
     err_console.print(
         f"[bold]{result.episode}[/]: {count(len(result.ran), 'stage')} ran, "
-        f"{len(result.skipped)} skipped; output in {shown(result.dir)}"
+        f"{len(result.skipped)} skipped; output in {shown(result.dir)}",
+        soft_wrap=True,
+        highlight=False,
     )
     for name in result.files:
         out_console.print(shown(result.dir / name), highlight=False)

@@ -77,3 +77,21 @@ def test_batch_quiet_prints_nothing_on_success(folder: Path, tmp_path: Path) -> 
     args = ["-q", "batch", str(folder), "--out", str(tmp_path / "q")]
     result = CliRunner().invoke(app, [*args, "--set", "align.engine=transcribe"])
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_batch_bars_count_audio_time_per_numbered_worker() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.cli.batch import RichBatchProgress
+
+    shown = RichBatchProgress(Console(file=io.StringIO(), width=120))
+    shown.start(2)
+    shown.stage("pid-4242", "ep01", "align", 10_000, 99_000)
+    shown.stage("pid-977", "ep02", "bitext", 1, 3)
+    texts = [task.description for task in shown._bar.tasks]
+    shown.stop()
+    assert "worker 1[/] ep01: align 0:00:10 / 0:01:39 audio" in texts[1]
+    assert "worker 2[/] ep02: bitext 1 / 3 steps" in texts[2]
+    assert not any("pid" in t for t in texts)

@@ -5,6 +5,11 @@ class, ``EXTENSIONS`` maps file suffixes that decide the format on their own, an
 :func:`detect_format` scores every reader and refuses to guess when two are about
 equally sure (pass ``fmt=`` / ``--format`` then).
 
+Beside the readers: :mod:`.textfile` (bytes to text: encodings, BOMs, line ends),
+:mod:`.subfile` (the one reading path for subtitle files, which lint uses too), :mod:`.roles`
+(what is not spoken), :mod:`.speakers`, :mod:`.lang` (language by script), :mod:`.normalize`
+(text for matching) and :mod:`.sentences` (sentence and clause splitting).
+
 Formats: ``plain`` (English text, labels optional), ``labelled`` (speaker turns
 in any label style, with article junk), ``bilingual`` (the same speaker's turn
 in a translation and in English, interleaved), ``paragraphs`` (English /

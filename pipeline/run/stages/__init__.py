@@ -4,7 +4,7 @@ Stages are referred to by name (never by import path). Each declares its result 
 record it returns, whose codec writes its artifact), the config sections and external files
 it depends on, and the upstream stages whose results it reads. The runner fingerprints exactly
 those, plus the code the stage's body reaches (derived from its imports, see
-:func:`pipeline.run.runner.code_version`). The bodies live by concept: :mod:`.audio`,
+:func:`pipeline.run.codehash.code_version`). The bodies live by concept: :mod:`.audio`,
 :mod:`.text`, :mod:`.timing`, :mod:`.translation`, :mod:`.video`, :mod:`.subtitles`,
 :mod:`.output`.
 """

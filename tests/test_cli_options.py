@@ -175,3 +175,14 @@ def test_speakers_dash_joins_a_quick_exchange(episode: dict[str, Path], tmp_path
     srt = (out / "ep.en.srt").read_text(encoding="utf-8")
     assert "\n-Hello there, and welcome to the show.\n-Thanks for having me here today." in srt
     assert "<v " not in (out / "ep.en.vtt").read_text(encoding="utf-8")
+
+
+def test_dash_o_naming_a_track_the_run_lacks_is_an_error_that_lists_them(
+    episode: dict[str, Path], tmp_path: Path
+) -> None:
+    result = _align(episode, "-o", str(tmp_path / "ep.fr.srt"))
+    assert result.exit_code == 1
+    assert "no fr track" in result.output and "tracks written: en" in result.output
+    assert not (tmp_path / "ep.fr.srt").exists()
+    named = _align(episode, "-o", str(tmp_path / "ep.en.srt"))  # the code picks the track
+    assert named.exit_code == 0 and (tmp_path / "ep.en.srt").read_text(encoding="utf-8")

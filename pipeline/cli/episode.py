@@ -100,7 +100,7 @@ def _run(
                 soft_wrap=True,
                 highlight=False,
             )
-            out_console.print(shown(single.path), highlight=False)
+            out_console.print(shown(single.path), highlight=False, soft_wrap=True, markup=False)
         return
     if silent:
         return
@@ -111,7 +111,7 @@ def _run(
         highlight=False,
     )
     for name in result.files:
-        out_console.print(shown(result.dir / name), highlight=False)
+        out_console.print(shown(result.dir / name), highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from bench import markdown
+
 Figures = Mapping[str, Mapping[str, float | int | None]]
 
 BEGIN = "<!-- bitext-sentences: begin (python -m bench.bitext_sentences --write) -->"
@@ -86,13 +88,4 @@ def splice_between(path: Path, body: str) -> None:
 
 def splice_section(path: Path, body: str) -> None:
     """Replace this bench's section of RESULTS.md (or append it at the end)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = f"{HEADING}\n\n{body}\n"
-    at = text.find(HEADING + "\n")
-    if at < 0:
-        path.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
-        return
-    rest = text[at + len(HEADING) :]
-    nxt = rest.find("\n## ")
-    tail = rest[nxt + 1 :] if nxt >= 0 else ""
-    path.write_text(text[:at] + section + ("\n" + tail if tail else ""), encoding="utf-8")
+    markdown.splice_section(path, HEADING, body)

@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.markdown import splice_section
 from bench.score import WORD_START_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,16 +273,7 @@ def rescore(res: dict[str, Any], tag: str) -> None:
 
 def splice(path: Path, body: str) -> None:
     """Replace the "## Real speech" section of a report (or append one)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = f"{HEADING}\n\n{body}\n"
-    at = text.find(HEADING + "\n")
-    if at < 0:
-        path.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
-        return
-    rest = text[at + len(HEADING) :]
-    ends = [i for i in (rest.find("\n## "), rest.find("\n<!-- ")) if i >= 0]
-    tail = rest[min(ends) + 1 :] if ends else ""
-    path.write_text(text[:at] + section + tail, encoding="utf-8")
+    splice_section(path, HEADING, body)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import markdown
 from pipeline.subtitles.lint import lint_file
 from pipeline.subtitles.shots import lint_file_with_video, obeying
 from pipeline.transcript.subfile import read_subtitles
@@ -168,16 +169,7 @@ def table(rows: list[Row], cuts: dict[str, int], model: str, profiles: list[str]
 
 def splice_section(path: Path, body: str) -> None:
     """Replace this bench's section of RESULTS.md (or add it at the end); the rest is kept."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = f"{HEADING}\n\n{body}\n"
-    at = text.find(HEADING + "\n")
-    if at < 0:
-        path.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
-        return
-    rest = text[at + len(HEADING) :]
-    nxt = rest.find("\n## ")
-    tail = rest[nxt + 1 :] if nxt >= 0 else ""
-    path.write_text(text[:at] + section + ("\n" + tail if tail else ""), encoding="utf-8")
+    markdown.splice_section(path, HEADING, body)
 
 
 def main(argv: list[str] | None = None) -> int:

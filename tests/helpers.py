@@ -6,6 +6,7 @@ import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,3 +76,32 @@ def write_manifest(path: Path, rows: list[str], defaults: str = TRANSCRIBE_DEFAU
     body = f"defaults: {defaults}\nepisodes:\n" + "".join(f"  - {row}\n" for row in rows)
     path.write_text(body, encoding="utf-8")
     return path
+
+
+def plant_recogniser(monkeypatch: Any, timed: list[Word]) -> None:
+    """Make the transcribe stage 'hear' ``timed`` (no model runs)."""
+    from pipeline.timing import transcribe as asr
+
+    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Recognition:
+        return fake_recognition(timed, audio_obj.duration_ms)
+
+    monkeypatch.setattr(asr, "transcribe", fake)
+
+
+DIALOGUE = "Alice: Hello there, and welcome to the show. Bob: Thanks for having me here today."
+
+
+def make_episode(folder: Path, monkeypatch: Any) -> dict[str, Path]:
+    """A short two-speaker episode with a planted recogniser, its transcript and a config."""
+    words = [w.strip(",.:") for w in DIALOGUE.split() if not w.endswith(":")]
+    audio = folder / "ep.wav"
+    plant_recogniser(monkeypatch, write_episode(audio, words))
+    transcript = folder / "ep.txt"
+    transcript.write_text(DIALOGUE.replace(" Bob:", "\nBob:") + "\n", encoding="utf-8")
+    return {"audio": audio, "transcript": transcript, "config": transcribe_config(folder)}
+
+
+def align_args(ep: dict[str, Path], *extra: str) -> list[str]:
+    """``subweave align`` arguments for an episode from :func:`make_episode`."""
+    args = ["align", str(ep["audio"]), str(ep["transcript"]), "--config", str(ep["config"])]
+    return [*args, *extra]

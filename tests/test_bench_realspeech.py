@@ -218,4 +218,4 @@ def test_splice_replaces_the_section(tmp_path: Path) -> None:
     assert path.read_text() == f"# R\n\n{HEADING}\n\nnew\n\n## Next\n\nkeep\n"
     path.write_text("# R\n", encoding="utf-8")
     splice(path, "x\n")
-    assert path.read_text().endswith(f"{HEADING}\n\nx\n\n")
+    assert path.read_text().endswith(f"{HEADING}\n\nx\n")

@@ -10,33 +10,19 @@ from typer.testing import CliRunner
 
 from pipeline import __version__
 from pipeline.cli.main import app
-from pipeline.timing import transcribe as asr
-from tests.helpers import fake_recognition, transcribe_config, write_episode
+from tests.helpers import align_args, make_episode
 
 runner = CliRunner()
-
-TEXT = "Alice: Hello there, and welcome to the show. Bob: Thanks for having me here today."
 
 
 @pytest.fixture
 def episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """A short episode with a planted recogniser (no model), and its transcript."""
-    words = [w.strip(",.:") for w in TEXT.split() if not w.endswith(":")]
-    audio = tmp_path / "ep.wav"
-    timed = write_episode(audio, words)
-
-    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Any:
-        return fake_recognition(timed, audio_obj.duration_ms)
-
-    monkeypatch.setattr(asr, "transcribe", fake)
-    transcript = tmp_path / "ep.txt"
-    transcript.write_text(TEXT.replace(" Bob:", "\nBob:") + "\n", encoding="utf-8")
-    return {"audio": audio, "transcript": transcript, "config": transcribe_config(tmp_path)}
+    return make_episode(tmp_path, monkeypatch)
 
 
 def _align(ep: dict[str, Path], *extra: str) -> Any:
-    args = ["align", str(ep["audio"]), str(ep["transcript"]), "--config", str(ep["config"])]
-    return runner.invoke(app, [*args, *extra])
+    return runner.invoke(app, align_args(ep, *extra))
 
 
 def test_dash_o_writes_one_track_in_the_extensions_format(

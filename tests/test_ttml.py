@@ -24,8 +24,7 @@ from pipeline.cli.main import app
 from pipeline.model import Cue, Track
 from pipeline.run.config import SUBTITLE_FORMATS
 from pipeline.subtitles.formats import FORMATS, render, ttml
-from pipeline.timing import transcribe as asr
-from tests.helpers import fake_recognition, transcribe_config, write_episode
+from tests.helpers import align_args, make_episode
 
 TTML_NS = "http://www.w3.org/ns/ttml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -236,28 +235,16 @@ def test_registered_for_the_pipeline_and_the_cli() -> None:
 # The command line, with the planted recogniser of tests/test_cli_options.py.
 
 runner = CliRunner()
-TEXT = "Alice: Hello there, and welcome to the show. Bob: Thanks for having me here today."
 
 
 @pytest.fixture
 def episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """A short episode with a planted recogniser (no model), and its transcript."""
-    words = [w.strip(",.:") for w in TEXT.split() if not w.endswith(":")]
-    audio = tmp_path / "ep.wav"
-    timed = write_episode(audio, words)
-
-    def fake(audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None) -> Any:
-        return fake_recognition(timed, audio_obj.duration_ms)
-
-    monkeypatch.setattr(asr, "transcribe", fake)
-    transcript = tmp_path / "ep.txt"
-    transcript.write_text(TEXT.replace(" Bob:", "\nBob:") + "\n", encoding="utf-8")
-    return {"audio": audio, "transcript": transcript, "config": transcribe_config(tmp_path)}
+    return make_episode(tmp_path, monkeypatch)
 
 
 def _align(ep: dict[str, Path], *extra: str) -> Any:
-    args = ["align", str(ep["audio"]), str(ep["transcript"]), "--config", str(ep["config"])]
-    return runner.invoke(app, [*args, *extra])
+    return runner.invoke(app, align_args(ep, *extra))
 
 
 def _srt_file(path: Path) -> list[tuple[int, int, tuple[str, ...]]]:

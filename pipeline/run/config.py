@@ -45,19 +45,7 @@ STAGE_ORDER: tuple[str, ...] = (
     "write",
     "report",
 )
-DEFAULT_STAGES: tuple[str, ...] = (
-    "ingest",
-    "vad",
-    "transcribe",
-    "parse",
-    "align",
-    "refine",
-    "bitext",
-    "shots",
-    "segment",
-    "write",
-    "report",
-)
+DEFAULT_STAGES: tuple[str, ...] = STAGE_ORDER  # every stage (the forced engine drops transcribe)
 SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ttml")
 
 

@@ -7,6 +7,7 @@ at the boundary only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -182,3 +183,24 @@ class Track:
     def code(self) -> str:
         """File-name code: "en" or "en-zh"."""
         return "-".join(self.langs)
+
+
+def unspoken_runs(words: Sequence[TimedWord]) -> list[tuple[int, int]]:
+    """``(first, end)`` index ranges of consecutive unspoken words (text no audio supports).
+
+    >>> w = [TimedWord("a", 0, 1, "aligned"), TimedWord("b", None, None, "unspoken")]
+    >>> unspoken_runs(w)
+    [(1, 2)]
+    """
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if words[i].status != "unspoken":
+            i += 1
+            continue
+        j = i
+        while j < len(words) and words[j].status == "unspoken":
+            j += 1
+        runs.append((i, j))
+        i = j
+    return runs

@@ -263,7 +263,7 @@ def batch(
 
     from rich.console import Console
 
-    from pipeline.cli.console import quiet
+    from pipeline.cli.console import fail, quiet
     from pipeline.errors import PipelineError
     from pipeline.run.batch import run_all
     from pipeline.run.config import Override, parse_override
@@ -289,8 +289,7 @@ def batch(
             overrides=tuple(overrides),
         )
     except PipelineError as err:
-        err_console.print(f"[bold red]error:[/] {err.format()}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
+        raise fail(err) from None
     except KeyboardInterrupt:
         err_console.print(
             f"[yellow]interrupted[/]: finished episodes are kept in {out}; "

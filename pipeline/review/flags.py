@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.model import Cue, TimedWord, Track
+from pipeline.model import Cue, TimedWord, Track, unspoken_runs
 from pipeline.timecode import ms_to_srt
 
 #: Reason code -> what it means, in the order the page lists them.
@@ -239,14 +239,7 @@ def _loose_sentence(s: SentenceDoubt, partner: dict[str, str]) -> Loose:
 
 def _unspoken(words: Sequence[TimedWord], lang: str) -> list[Loose]:
     out: list[Loose] = []
-    i = 0
-    while i < len(words):
-        if words[i].status != "unspoken":
-            i += 1
-            continue
-        j = i
-        while j < len(words) and words[j].status == "unspoken":
-            j += 1
+    for i, j in unspoken_runs(words):
         before = next((w.end_ms for w in reversed(words[:i]) if w.end_ms is not None), None)
         after = next((w.start_ms for w in words[j:] if w.start_ms is not None), None)
         start = before if before is not None else 0
@@ -263,7 +256,6 @@ def _unspoken(words: Sequence[TimedWord], lang: str) -> list[Loose]:
                 (lang,),
             )
         )
-        i = j
     return out
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pipeline.model import TimedWord, Track
+from pipeline.model import TimedWord, Track, unspoken_runs
 from pipeline.review.flags import Flags
 from pipeline.run.artifacts import Json, JsonObject
 from pipeline.run.results import (
@@ -61,14 +61,7 @@ class Report:
 def unspoken_spans(words: tuple[TimedWord, ...]) -> list[Json]:
     """Runs of consecutive unspoken words, with the times of their timed neighbours."""
     spans: list[Json] = []
-    i = 0
-    while i < len(words):
-        if words[i].status != "unspoken":
-            i += 1
-            continue
-        j = i
-        while j < len(words) and words[j].status == "unspoken":
-            j += 1
+    for i, j in unspoken_runs(words):
         before = words[i - 1].end_ms if i > 0 else None
         after = words[j].start_ms if j < len(words) else None
         text = " ".join(w.text for w in words[i:j])
@@ -82,7 +75,6 @@ def unspoken_spans(words: tuple[TimedWord, ...]) -> list[Json]:
                 "text": text if len(text) <= MAX_SPAN_TEXT else text[:MAX_SPAN_TEXT] + "…",
             }
         )
-        i = j
     return spans
 
 

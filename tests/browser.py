@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -141,7 +143,11 @@ def chromium(width: int = 1280, height: int = 860) -> Iterator[Page]:
     exe = chromium_path()
     if exe is None:
         raise BrowserError("chromium is not installed (apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="subweave-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile for a moment after the browser
+    # exits: the cleanup must not fail the test then.
+    with tempfile.TemporaryDirectory(
+        prefix="subweave-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         cmd = [
             exe,
             "--headless=new",
@@ -160,7 +166,13 @@ def chromium(width: int = 1280, height: int = 860) -> Iterator[Page]:
             f"--window-size={width},{height}",
             "about:blank",
         ]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group: the helpers go with it
+        )
         try:
             port = _devtools_port(Path(profile), proc)
             page = Page(_page_socket(port))
@@ -176,12 +188,22 @@ def chromium(width: int = 1280, height: int = 860) -> Iterator[Page]:
             finally:
                 page.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """End Chromium and every helper process it started (its process group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            time.sleep(0.2)  # the group's other members end with their parent
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _devtools_port(profile: Path, proc: subprocess.Popen[str]) -> int:

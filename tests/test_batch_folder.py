@@ -95,3 +95,16 @@ def test_batch_bars_count_audio_time_per_numbered_worker() -> None:
     assert "worker 1[/] ep01: align 0:00:10 / 0:01:39 audio" in texts[1]
     assert "worker 2[/] ep02: bitext 1 / 3 steps" in texts[2]
     assert not any("pid" in t for t in texts)
+
+
+def test_a_batch_can_leave_the_review_page_out(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "lean"
+    args = ["batch", str(folder), "--out", str(out), "--set", "align.engine=transcribe"]
+    args += ["--set", "output.review_page=false"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert (out / "ep1" / "ep1.report.json").is_file()
+    assert not list(out.rglob("*.review.*"))  # no page, no proxy encoded
+    CliRunner().invoke(app, args)
+    rows = json.loads((out / "batch.json").read_text(encoding="utf-8"))["episodes"]
+    assert [r["status"] for r in rows] == ["skipped", "skipped"]  # nothing made again

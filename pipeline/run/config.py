@@ -74,6 +74,7 @@ class OutputConfig(_Strict):
     speakers: Literal["voice", "dash", "none"] = "voice"
     bom: bool = False  # SRT files start with a UTF-8 byte-order mark (some TV players want it)
     crlf: bool = False  # SRT lines end with CR LF (some Windows players want it)
+    review_page: bool = True  # <stem>.review.html and its audio proxy (off: the JSON report only)
 
 
 class _RawConfig(_Strict):

@@ -199,7 +199,9 @@ def _outputs_intact(ctx: Context, name: str) -> bool:
 def _report_files(ctx: Context) -> tuple[str, ...]:
     """The report stage's files: the JSON report, the review page and its audio proxy."""
     proxy = ctx.get(ReportResult).proxy
-    names = (f"{ctx.stem}.report.json", f"{ctx.stem}.review.html")
+    names: tuple[str, ...] = (f"{ctx.stem}.report.json",)
+    if ctx.config.output.review_page:
+        names += (f"{ctx.stem}.review.html",)
     return (*names, proxy.name) if proxy is not None else names
 
 

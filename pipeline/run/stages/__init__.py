@@ -112,6 +112,10 @@ def _dialogue(cfg: PipelineConfig) -> Params:
     return {"dialogue_dashes": cfg.output.speakers == "dash"}
 
 
+def _review_page(cfg: PipelineConfig) -> Params:
+    return {"review_page": cfg.output.review_page}
+
+
 def _output_options(cfg: PipelineConfig) -> Params:
     options: Params = json.loads(cfg.output.model_dump_json(exclude={"dir"}))
     return options
@@ -172,6 +176,7 @@ STAGES: dict[str, Stage] = {
             ReportResult,
             output.report,
             ("ingest", "vad", "parse", "align", "refine", "bitext", "shots", "segment", "write"),
+            extra=_review_page,
         ),
     )
 }

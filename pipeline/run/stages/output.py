@@ -99,7 +99,8 @@ def report(ctx: Context) -> ReportResult:
         shots=shots,
     )
     report = build_report(inputs)
-    proxy = write_review(ctx, inputs, report)
+    # A batch of hundreds of episodes may leave the page out: no proxy to encode.
+    proxy = write_review(ctx, inputs, report) if ctx.config.output.review_page else None
     art.write_json(ctx.dir / f"{ctx.stem}.report.json", report.data)
     _drop_old_report_page(ctx)
     return ReportResult(report.summary, proxy)

@@ -62,6 +62,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.run.artifacts import sha256_file
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work" / "same"
 INPUTS = WORK / "inputs"
@@ -167,7 +169,7 @@ class Case:
         return {
             "version": RECIPE_VERSION,
             "argv": [self.command, *(shown(a) for a in self.args), "--model", model, "--force"],
-            "inputs": {_rel(a): sha256(a) for a in self.args if isinstance(a, Path)},
+            "inputs": {_rel(a): sha256_file(a) for a in self.args if isinstance(a, Path)},
             "model": model,
         }
 
@@ -177,14 +179,6 @@ def _rel(path: Path) -> str:
         return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
         return str(path)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def recipe_key(recipe: dict[str, Any]) -> str:

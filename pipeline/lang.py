@@ -24,10 +24,23 @@ HAN_CHAR = re.compile(f"[{HAN}]")
 
 CJK_LANGS = frozenset({"zh", "ja", "ko", "yue"})
 
+#: A language code as it stands in a file name: ``zh``, ``pt-BR``, ``zh_Hans``, or a stacked
+#: track's ``en-zh``.
+CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
 
 def base_lang(lang: str) -> str:
     """The primary subtag of a language code: ``zh-Hans`` -> ``zh``, ``pt_BR`` -> ``pt``."""
     return lang.split("-")[0].split("_")[0].lower()
+
+
+def is_code(text: str) -> bool:
+    """Whether ``text`` reads as a language (or stacked track) code: ``ep1.zh.txt``'s ``zh``.
+
+    >>> is_code("zh"), is_code("en-zh"), is_code("pt-BR"), is_code("words"), is_code("final")
+    (True, True, True, False, False)
+    """
+    return CODE.match(text) is not None
 
 
 def is_cjk(lang: str) -> bool:

@@ -18,8 +18,7 @@ from pipeline.review.corrections import Correction, CorrectionsFile
 from pipeline.run.config import PipelineConfig, load_config
 from pipeline.run.results import IngestResult, SegmentResult
 from pipeline.run.runner import run_episode
-from pipeline.timing import transcribe as asr
-from tests.helpers import TRANSCRIBE_ENGINE, fake_recognition, transcribe_config, write_episode
+from tests.helpers import TRANSCRIBE_ENGINE, plant_recogniser, transcribe_config, write_episode
 
 TEXT = (
     "Alice: Welcome back to the show. Today we talk about subtitles.\n"
@@ -32,16 +31,9 @@ SHIFT_MS = 120  # the reviewer's fix: this much later than the run put it
 def episode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     words = [w.strip(".,") for line in TEXT.splitlines() for w in line.split()[1:]]
     audio = tmp_path / "ep.wav"
-    timed = write_episode(audio, words)
+    plant_recogniser(monkeypatch, write_episode(audio, words))
     transcript = tmp_path / "ep.txt"
     transcript.write_text(TEXT, encoding="utf-8")
-
-    def fake_transcribe(
-        audio_obj: Any, opts: Any, progress: Any = None, regions: Any = None
-    ) -> Any:
-        return fake_recognition(timed, audio_obj.duration_ms)
-
-    monkeypatch.setattr(asr, "transcribe", fake_transcribe)
     return {"audio": audio, "transcript": transcript, "dir": tmp_path / "out"}
 
 

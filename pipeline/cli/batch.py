@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from pipeline.cli.options import ModelOpt, QuietOpt
+
 if TYPE_CHECKING:
     from types import FrameType
 
@@ -203,15 +205,7 @@ def batch(
         str,
         typer.Option("--executor", "-e", metavar="NAME", help="local (process pool) or ray."),
     ] = "local",
-    model: Annotated[
-        Optional[str],
-        typer.Option(
-            "--model",
-            "-m",
-            metavar="NAME",
-            help="Whisper model for every episode: tiny.en, base, small, or a model folder.",
-        ),
-    ] = None,
+    model: ModelOpt = None,
     set_: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -236,9 +230,7 @@ def batch(
             help="Existing Ray cluster (auto, ray://HOST:10001).",
         ),
     ] = None,
-    quiet_: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
-    ] = False,
+    quiet_: QuietOpt = False,
 ) -> None:
     """Subtitle every episode of a MANIFEST; survives bad files, crashes and Ctrl-C.
 

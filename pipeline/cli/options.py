@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from pipeline.run.config import SUBTITLE_FORMATS, Override
+if TYPE_CHECKING:  # the config (pydantic, yaml) loads when a command runs, not for --help
+    from pipeline.run.config import Override
+
 
 WORK_FOLDER = ".subweave"  # beside an -o FILE: the stage artifacts the next run reuses
 
@@ -55,6 +57,8 @@ def corrections_sets(path: Path | None) -> list[Override]:
     """The override ``--corrections FILE`` sets (none without it)."""
     if path is None:
         return []
+    from pipeline.run.config import Override
+
     return [Override.of("inputs.corrections", str(path.resolve()), f"--corrections {path}")]
 
 
@@ -175,6 +179,8 @@ class Delivery:
             return None
         if self.out is not None:
             raise typer.BadParameter("give either --out DIR or -o FILE", param_hint="-o")
+        from pipeline.run.config import SUBTITLE_FORMATS
+
         fmt = self.output.suffix.lower().lstrip(".")
         if fmt not in SUBTITLE_FORMATS:
             raise typer.BadParameter(
@@ -191,6 +197,8 @@ class Delivery:
         Raises:
             typer.BadParameter: for a value outside an option's choices.
         """
+        from pipeline.run.config import Override
+
         sets: list[Override] = []
         single = self.single()
         if single is not None:

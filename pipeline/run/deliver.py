@@ -8,17 +8,15 @@ spoken language's track (``align``) or the translation's (``retime``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import OutputError, output_error
+from pipeline.lang import is_code
 from pipeline.run import artifacts as art
 from pipeline.run.config import PipelineConfig
 from pipeline.run.context import Context
-
-_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{2,3})?$")  # en, zh, en-zh: a track's code
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def deliver_track(
     """
     ctx = Context(cfg)
     codes = _codes(files, ctx.stem, fmt)
-    if wanted in codes or (wanted is not None and _CODE.match(wanted)):
+    if wanted in codes or (wanted is not None and is_code(wanted)):
         code = wanted
     elif cfg.translation_only:
         mono = sorted(c for c in codes if "-" not in c)

@@ -9,10 +9,10 @@ listed at once, as a manifest's are, before any episode starts.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.lang import is_code
 from pipeline.run.manifest import EpisodeSpec, Manifest, ManifestError
 
 AUDIO_EXTENSIONS = (
@@ -20,14 +20,13 @@ AUDIO_EXTENSIONS = (
     ".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi",
 )  # fmt: skip
 TEXT_EXTENSIONS = (".txt", ".md", ".srt", ".vtt", ".json")
-_CODE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")  # zh, ru, pt-BR, zh-Hans
 
 
 def _split(name: str) -> tuple[str, str | None]:
     """``ep1.zh.txt`` -> (``ep1``, ``zh``); ``ep1.txt`` -> (``ep1``, None)."""
     stem = name.rsplit(".", 1)[0]
     base, dot, code = stem.rpartition(".")
-    if dot and _CODE.match(code):
+    if dot and is_code(code):
         return base, code
     return stem, None
 
